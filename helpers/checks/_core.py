@@ -1,0 +1,272 @@
+"""The machinery shared by every chapter's answer checks.
+
+An exercise is declared as data: a name, a title, the section that teaches it, graduated hints and
+a *check function*. The check function receives the student's answer (a function or a value) and
+raises :class:`Incorrect` with a message that names the failed property; it calls the student's code
+only through :func:`call`, so that an exception in the student's code is reported as ERROR (with the
+call that failed) and the ``NotImplementedError`` stub as NOT ATTEMPTED.
+
+Display is separate from checking: :meth:`Exercise.run` returns a :class:`Feedback` (rich markdown in
+JupyterLab, plain text elsewhere); calling the exercise displays it and, when the answer is not
+correct, raises :class:`CheckFailed` so that nbgrader takes the cell's points. The traceback of a
+``CheckFailed`` is a one-line message, never the source lines of the test cell (hidden tests stay
+hidden in the feedback).
+"""
+
+from __future__ import annotations
+
+import enum
+import traceback
+import warnings
+from dataclasses import dataclass, field
+from typing import Any, Callable
+
+import numpy as np
+
+__all__ = [
+    "CheckFailed",
+    "Exercise",
+    "Feedback",
+    "Incorrect",
+    "Outcome",
+    "as_float_array",
+    "call",
+]
+
+
+class Outcome(enum.Enum):
+    """The four outcomes of a check."""
+
+    NOT_ATTEMPTED = "not attempted"
+    ERROR = "error"
+    INCORRECT = "incorrect"
+    CORRECT = "correct"
+
+
+_SYMBOL = {
+    Outcome.NOT_ATTEMPTED: "⏳",
+    Outcome.ERROR: "💥",
+    Outcome.INCORRECT: "❌",
+    Outcome.CORRECT: "✅",
+}
+
+
+class Incorrect(Exception):
+    """Raised by a check function: the answer runs but a property of it is wrong."""
+
+
+class _NotAttempted(Exception):
+    """The answer is the stub (``NotImplementedError``) or ``None``."""
+
+
+class _StudentError(Exception):
+    """The student's code raised while the check called it."""
+
+    def __init__(self, call_text: str, error: BaseException):
+        super().__init__(call_text)
+        self.call_text = call_text
+        self.error = error
+
+
+def _describe(value: Any) -> str:
+    """A short description of an argument: shape and type, never the values."""
+    if isinstance(value, np.ndarray):
+        return f"<array of shape {value.shape}>"
+    shape = getattr(value, "shape", None)
+    if shape is not None and not callable(shape):
+        return f"<{type(value).__name__} of shape {tuple(shape)}>"
+    if isinstance(value, (int, float, str, bool)) or value is None:
+        return repr(value)
+    if isinstance(value, (list, tuple)) and len(value) <= 6:
+        return repr(value)
+    return f"<{type(value).__name__}>"
+
+
+def call(function: Callable, *args: Any, **kwargs: Any) -> Any:
+    """Call the student's ``function``; classify what it raises.
+
+    ``NotImplementedError`` (the released stub) becomes NOT ATTEMPTED, any other exception
+    becomes ERROR with the call shown by the shapes and types of its arguments.
+    """
+    if function is None:
+        raise _NotAttempted()
+    if not callable(function):
+        raise Incorrect(f"expected a function, got a {type(function).__name__}.")
+    try:
+        return function(*args, **kwargs)
+    except NotImplementedError as error:
+        raise _NotAttempted() from error
+    except Exception as error:  # the student's code failed: report, never crash the check
+        name = getattr(function, "__name__", "your function")
+        parts = [_describe(a) for a in args] + [f"{k}={_describe(v)}" for k, v in kwargs.items()]
+        raise _StudentError(f"{name}({', '.join(parts)})", error) from error
+
+
+def as_float_array(value: Any, what: str, shape: tuple[int, ...] | None = None) -> np.ndarray:
+    """Convert an answer to a float array, or raise :class:`Incorrect` saying what was expected.
+
+    The conversion happens before any comparison, so an object that overrides ``__eq__`` cannot
+    pass a check by claiming equality.
+    """
+    if value is None:
+        raise Incorrect(f"{what} is None: did you forget to `return` it?")
+    try:
+        array = np.array(value, dtype=float)
+    except (TypeError, ValueError) as error:
+        raise Incorrect(f"{what} should be a numeric array; got {type(value).__name__} ({error}).")
+    if shape is not None and array.shape != shape:
+        raise Incorrect(f"{what} should have shape {shape}; yours has shape {array.shape}.")
+    if not np.all(np.isfinite(array)):
+        raise Incorrect(f"{what} contains NaN or infinite values.")
+    return array
+
+
+@dataclass(frozen=True)
+class Feedback:
+    """What a check concluded, with a message for the student."""
+
+    title: str
+    outcome: Outcome
+    message: str
+    details: str = ""
+
+    @property
+    def passed(self) -> bool:
+        return self.outcome is Outcome.CORRECT
+
+    def __str__(self) -> str:
+        head = f"[{self.outcome.value.upper()}] {self.title}: {self.message}"
+        return head + (f"\n{self.details}" if self.details else "")
+
+    def _repr_markdown_(self) -> str:
+        body = f"{_SYMBOL[self.outcome]} **{self.title}: {self.outcome.value}.** {self.message}"
+        if self.details:
+            body += f"\n\n```text\n{self.details}\n```"
+        return body
+
+
+class CheckFailed(AssertionError):
+    """Raised in a graded cell when the answer is not correct.
+
+    IPython prints the lines of ``_render_traceback_`` instead of a traceback, so a failed check
+    shows its message and never the source of the (possibly hidden) test cell.
+    """
+
+    def __init__(self, feedback: Feedback):
+        super().__init__(str(feedback))
+        self.feedback = feedback
+
+    def _render_traceback_(self) -> list[str]:
+        return [f"CheckFailed: {line}" if i == 0 else line
+                for i, line in enumerate(str(self.feedback).splitlines())]
+
+
+def _show(obj: Any) -> None:
+    """Rich display inside IPython, plain text anywhere else."""
+    try:
+        from IPython import get_ipython
+        from IPython.display import display
+    except ImportError:  # pragma: no cover - IPython ships with the course
+        print(obj)
+        return
+    if get_ipython() is None:
+        print(obj)
+    else:
+        display(obj)
+
+
+@dataclass(frozen=True)
+class Hint:
+    """One level of a graduated hint."""
+
+    title: str
+    text: str
+
+    def __str__(self) -> str:
+        return f"{self.title}\n{self.text}"
+
+    def _repr_markdown_(self) -> str:
+        return f"💡 **{self.title}**\n\n{self.text}"
+
+
+@dataclass
+class Exercise:
+    """A checked exercise: call it with the answer, or ask for ``hint()``.
+
+    Parameters
+    ----------
+    title : str
+        What the student sees, e.g. ``"Exercise 1.2 permutation_importance"``.
+    check : callable
+        ``check(*answers, **options)``: raises :class:`Incorrect` when a property fails; may return
+        a sentence that replaces the default success message.
+    section : str
+        The notebook section that explains the method, named in every failure message.
+    hints : list of str
+        Graduated hints, from a nudge to an outline (never the code).
+    """
+
+    title: str
+    check: Callable[..., None]
+    section: str
+    hints: list[str] = field(default_factory=list)
+
+    def run(self, *answers: Any, **options: Any) -> Feedback:
+        """Check the answer(s) and return the feedback; never raises for the student's faults."""
+        if not answers or any(answer is None for answer in answers):
+            return Feedback(self.title, Outcome.NOT_ATTEMPTED, "no answer yet (the value is None).")
+        try:
+            with warnings.catch_warnings():
+                # A warning printed to stderr in a test cell makes nbgrader give 0 points: silence
+                # the libraries' warnings while checking, so that only a wrong answer costs points.
+                warnings.simplefilter("ignore")
+                said = self.check(*answers, **options)
+        except _NotAttempted:
+            return Feedback(self.title, Outcome.NOT_ATTEMPTED,
+                            "not attempted yet: replace `raise NotImplementedError()` with your code.")
+        except _StudentError as failure:
+            error = failure.error
+            # Show the student's frames only (skip the frame of `call`).
+            student_tb = error.__traceback__.tb_next if error.__traceback__ else None
+            trace = "".join(traceback.format_exception(type(error), error, student_tb)[-4:])
+            return Feedback(self.title, Outcome.ERROR,
+                            f"your code raised `{type(error).__name__}: {error}` when called as "
+                            f"`{failure.call_text}`.", details=trace.rstrip())
+        except Incorrect as failure:
+            return Feedback(self.title, Outcome.INCORRECT,
+                            f"{failure} (See the section \"{self.section}\"; `.hint()` helps.)")
+        if isinstance(said, str):
+            return Feedback(self.title, Outcome.CORRECT, said)
+        return Feedback(self.title, Outcome.CORRECT,
+                        "these visible checks passed. More checks (other seeds, shapes and edge "
+                        "cases) run when the notebook is graded.")
+
+    def __call__(self, *answers: Any, **options: Any) -> None:
+        """Check, display the feedback, and raise :class:`CheckFailed` unless correct."""
+        self._report(self.run(*answers, **options))
+
+    def grade(self, *answers: Any, **options: Any) -> None:
+        """Like calling the exercise, for hidden tests: other inputs, and a plain success line."""
+        feedback = self.run(*answers, **options)
+        if feedback.passed:
+            feedback = Feedback(self.title, Outcome.CORRECT, "passed a grading check.")
+        self._report(feedback)
+
+    @staticmethod
+    def _report(feedback: Feedback) -> None:
+        _show(feedback)
+        if not feedback.passed:
+            raise CheckFailed(feedback)
+
+    def hint(self, level: int = 1) -> None:
+        """Show hint number ``level`` (1 is a nudge; the last is an outline)."""
+        if not self.hints:
+            _show(Hint(f"{self.title}", "No hint for this one: reread the section."))
+            return
+        if not isinstance(level, int) or level < 1:
+            raise ValueError(f"hint level must be an integer >= 1, got {level!r}")
+        level = min(level, len(self.hints))
+        more = (f" Call `.hint({level + 1})` for the next one." if level < len(self.hints)
+                else " This is the last hint.")
+        _show(Hint(f"Hint {level} of {len(self.hints)} for {self.title}.{more}",
+                   self.hints[level - 1]))
