@@ -94,7 +94,8 @@ def taxonomy_map(placements: dict, *, ax=None, title: str = "Where each method s
     Parameters
     ----------
     placements : dict of str to (scope, access)
-        ``scope`` in {"global", "local"}, ``access`` in {"agnostic", "specific"}.
+        ``scope`` in {"global", "local"}, ``access`` in {"agnostic", "specific"}; case and a
+        ``"model-"`` prefix are ignored.
 
     Returns
     -------
@@ -104,10 +105,13 @@ def taxonomy_map(placements: dict, *, ax=None, title: str = "Where each method s
         raise TypeError(f"placements must be a dict of method -> (scope, access), got {type(placements).__name__}")
     cells = {(s, a): [] for s in SCOPES for a in ACCESS}
     for method, place in placements.items():
-        if not (isinstance(place, tuple) and len(place) == 2 and tuple(place) in cells):
+        key = None
+        if isinstance(place, (tuple, list)) and len(place) == 2 and all(isinstance(p, str) for p in place):
+            key = tuple(p.strip().lower().removeprefix("model-") for p in place)
+        if key not in cells:
             raise ValueError(f"placement of {method!r} must be a (scope, access) pair from "
                              f"{SCOPES} x {ACCESS}, got {place!r}")
-        cells[tuple(place)].append(str(method))
+        cells[key].append(str(method))
     ax = _new_axes(ax, (9, 5.5))
     colours = {("global", "agnostic"): "#DCEAF7", ("global", "specific"): "#F7E3D0",
                ("local", "agnostic"): "#E2F0D9", ("local", "specific"): "#EDE0F2"}

@@ -139,7 +139,7 @@ class Feedback:
         return head + (f"\n{self.details}" if self.details else "")
 
     def _repr_markdown_(self) -> str:
-        body = f"{_SYMBOL[self.outcome]} **{self.title}: {self.outcome.value}.** {self.message}"
+        body = f"{_SYMBOL[self.outcome]} **{self.title} ({self.outcome.value})**: {self.message}"
         if self.details:
             body += f"\n\n```text\n{self.details}\n```"
         return body

@@ -111,6 +111,12 @@ def _check_reproducible(answer, first, model, X, y, n_repeats, seed, extra=()):
         raise Incorrect("random_state is ignored: another random_state gave exactly the same permutations.")
 
 
+def _check_repeats_differ(sem, important):
+    # Identical repeats still leave a standard error of ~1e-17 from rounding in the mean.
+    if np.all(sem[important] < 1e-12):
+        raise Incorrect("every repeat gives the same value: draw a new permutation for each repeat.")
+
+
 def _compare_means(yours, expected, sem, labels, source):
     """Raise Incorrect naming the first row whose mean is outside the tolerance."""
     tolerance = Z_TOLERANCE * sem + ABS_FLOOR
@@ -200,8 +206,7 @@ def _check_permutation_importance(answer, *, seed=0, n_samples=400, n_features=4
     expected = 2 * model.coef_ ** 2 * X.var(axis=0) / y.var()
     mean, sem = imp.mean(axis=1), imp.std(axis=1, ddof=1) / np.sqrt(n_repeats)
     important = expected > 0.05
-    if np.all(sem[important] == 0):
-        raise Incorrect("every repeat gives the same value: draw a new permutation for each repeat.")
+    _check_repeats_differ(sem, important)
     if np.all(mean[important] < 0):
         raise Incorrect("your importances are negative for features that matter: importance is the "
                         "baseline score minus the score after permuting (a drop is positive).")
@@ -261,6 +266,7 @@ def _check_grouped(answer, *, seed=0, n_samples=400, n_repeats=20):
     # (joint + 2 sum w_j^2 Var(x_j)) / 2; adding single-column importances keeps none of it.
     summed = np.array([2 * np.sum(w[g] ** 2 * X[:, g].var(axis=0)) for g in groups]) / y.var()
     separate = (joint + summed) / 2
+    _check_repeats_differ(sem, joint > 0.05)
     miss = np.abs(mean[0] - joint[0])
     if miss > Z_TOLERANCE * sem[0] + ABS_FLOOR and min(abs(mean[0] - separate[0]),
                                                        abs(mean[0] - summed[0])) < miss:

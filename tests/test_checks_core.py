@@ -1,0 +1,117 @@
+"""The check framework: outcomes, messages, display, hints, graded failures."""
+
+import numpy as np
+import pytest
+
+from helpers.checks._core import (CheckFailed, Exercise, Feedback, Incorrect, Outcome, as_float_array,
+                                  call)
+
+
+def _square_check(answer):
+    value = as_float_array(call(answer, np.arange(3.0)), "your result", shape=(3,))
+    if not np.allclose(value, np.arange(3.0) ** 2):
+        raise Incorrect("the squares are wrong")
+
+
+EXERCISE = Exercise(title="Exercise 0.1 square", check=_square_check, section="0. Squares",
+                    hints=["first nudge", "second nudge", "outline"])
+
+
+def test_outcomes():
+    assert EXERCISE.run(lambda x: x ** 2).outcome is Outcome.CORRECT
+    assert EXERCISE.run(lambda x: x * 2).outcome is Outcome.INCORRECT
+    assert EXERCISE.run(None).outcome is Outcome.NOT_ATTEMPTED
+
+    def stub(x):
+        raise NotImplementedError()
+
+    assert EXERCISE.run(stub).outcome is Outcome.NOT_ATTEMPTED
+    assert EXERCISE.run(lambda x: x / 0 + undefined_name).outcome is Outcome.ERROR  # noqa: F821
+
+
+def test_incorrect_message_names_the_property_and_the_section():
+    feedback = EXERCISE.run(lambda x: x * 2)
+    assert "the squares are wrong" in feedback.message and '"0. Squares"' in feedback.message
+
+
+def test_error_message_shows_the_call_and_the_students_frame_only():
+    def broken(x):
+        return x[10]
+
+    feedback = EXERCISE.run(broken)
+    assert "IndexError" in feedback.message and "broken(<array of shape (3,)>)" in feedback.message
+    assert "return x[10]" in feedback.details and "helpers/checks/_core.py" not in feedback.details
+
+
+def test_shape_and_type_problems_are_incorrect_not_crashes():
+    assert "shape (3,)" in EXERCISE.run(lambda x: np.zeros(4)).message
+    assert "numeric array" in EXERCISE.run(lambda x: "abc").message
+    assert "NaN" in EXERCISE.run(lambda x: x * np.nan).message
+    assert "return" in EXERCISE.run(lambda x: None).message
+
+
+def test_an_object_claiming_equality_is_not_accepted():
+    class AlwaysEqual:
+        def __eq__(self, other):
+            return True
+
+        def __array__(self, *args, **kwargs):
+            raise TypeError("not an array")
+
+    assert EXERCISE.run(lambda x: AlwaysEqual()).outcome is Outcome.INCORRECT
+
+
+def test_passed_visible_check_says_more_checks_run_at_grading():
+    message = EXERCISE.run(lambda x: x ** 2).message
+    assert "More checks" in message and "graded" in message
+
+
+def test_calling_displays_and_raises_unless_correct(capsys):
+    EXERCISE(lambda x: x ** 2)
+    assert "[CORRECT]" in capsys.readouterr().out
+    with pytest.raises(CheckFailed) as failure:
+        EXERCISE(lambda x: x * 2)
+    assert failure.value.feedback.outcome is Outcome.INCORRECT
+    assert "[INCORRECT]" in capsys.readouterr().out
+
+
+def test_check_failed_hides_the_test_source_in_ipython_tracebacks():
+    feedback = Feedback("Exercise 0.1 square", Outcome.INCORRECT, "the squares are wrong")
+    lines = CheckFailed(feedback)._render_traceback_()
+    assert lines == ["CheckFailed: [INCORRECT] Exercise 0.1 square: the squares are wrong"]
+
+
+def test_grade_uses_a_plain_success_line(capsys):
+    EXERCISE.grade(lambda x: x ** 2)
+    assert "passed a grading check" in capsys.readouterr().out
+
+
+def test_markdown_and_plain_renderings():
+    feedback = EXERCISE.run(lambda x: x * 2)
+    assert feedback._repr_markdown_().startswith("❌ **Exercise 0.1 square (incorrect)**: the squares")
+    assert str(feedback).startswith("[INCORRECT] Exercise 0.1 square:")
+
+
+def test_warnings_are_silenced_during_a_check(recwarn):
+    import warnings
+
+    def noisy(x):
+        warnings.warn("library chatter", UserWarning)
+        return x ** 2
+
+    assert EXERCISE.run(noisy).passed and not recwarn.list
+
+
+def test_graduated_hints(capsys):
+    EXERCISE.hint()
+    out = capsys.readouterr().out
+    assert "Hint 1 of 3" in out and "first nudge" in out and ".hint(2)" in out
+    EXERCISE.hint(9)
+    assert "outline" in capsys.readouterr().out
+    with pytest.raises(ValueError, match="hint level must be an integer >= 1"):
+        EXERCISE.hint(0)
+
+
+def test_a_check_may_replace_the_success_message():
+    exercise = Exercise("E", lambda answer: "answer recorded", "S")
+    assert exercise.run("x").message == "answer recorded"
