@@ -115,3 +115,20 @@ def test_graduated_hints(capsys):
 def test_a_check_may_replace_the_success_message():
     exercise = Exercise("E", lambda answer: "answer recorded", "S")
     assert exercise.run("x").message == "answer recorded"
+
+
+def test_multiple_choice_validates_form_without_key_and_grades_with_it():
+    from helpers.checks._core import check_choice
+    assert "recorded" in check_choice(" b ", options="ABCD")
+    assert check_choice("b", options="ABCD", key="B") is None
+    for bad, pattern in ((1, "one letter as a string"), ("E", "one of"), ("AB", "one of")):
+        with pytest.raises(Incorrect, match=pattern):
+            check_choice(bad, options="ABCD")
+    with pytest.raises(Incorrect, match="not the best explanation"):
+        check_choice("A", options="ABCD", key="B")
+
+    class Sneaky(str):
+        def __eq__(self, other):
+            return True
+    with pytest.raises(Incorrect, match="one letter as a string"):
+        check_choice(Sneaky("A"), options="ABCD", key="B")

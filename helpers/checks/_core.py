@@ -25,6 +25,7 @@ import numpy as np
 
 __all__ = [
     "CheckFailed",
+    "check_choice",
     "Exercise",
     "Feedback",
     "Incorrect",
@@ -119,6 +120,25 @@ def as_float_array(value: Any, what: str, shape: tuple[int, ...] | None = None) 
     if not np.all(np.isfinite(array)):
         raise Incorrect(f"{what} contains NaN or infinite values.")
     return array
+
+
+def check_choice(answer: Any, *, options: str, key: str | None = None) -> str | None:
+    """The check of a multiple-choice answer: one letter of ``options``, case and spaces ignored.
+
+    Visible checks pass no ``key`` and only validate the form (the answer is recorded); hidden
+    tests pass the ``key``, which therefore never appears in the released notebook or in helpers.
+    """
+    if type(answer) is not str:  # exact str: no object may fake equality
+        raise Incorrect(f"answer with one letter as a string, one of {list(options)}; got "
+                        f"{type(answer).__name__}.")
+    letter = answer.strip().upper()
+    if letter not in options or len(letter) != 1:
+        raise Incorrect(f"answer with one of {list(options)}; got {answer!r}.")
+    if key is None:
+        return "answer recorded. Whether it is right is graded when the notebook is graded."
+    if letter != key:
+        raise Incorrect("that is not the best explanation. Reread the section and the options.")
+    return None
 
 
 @dataclass(frozen=True)

@@ -18,7 +18,7 @@ from sklearn.metrics import r2_score
 
 from helpers.data import make_linear_data
 from helpers.models import train_forest
-from ._core import Exercise, Incorrect, as_float_array, call
+from ._core import Exercise, Incorrect, as_float_array, call, check_choice
 
 __all__ = ["taxonomy", "permutation_importance", "grouped_permutation_importance",
            "d2_importances", "d2_why", "d2_fix", "joint_permutation_importance"]
@@ -329,20 +329,6 @@ def _check_d2_importances(individual, joint, *, model, X_test, y_test, twins):
     return _RECOMPUTED
 
 
-def _check_choice(answer, *, options, key=None):
-    if type(answer) is not str:  # exact str: no object may fake equality
-        raise Incorrect(f"answer with one letter as a string, one of {list(options)}; got "
-                        f"{type(answer).__name__}.")
-    letter = answer.strip().upper()
-    if letter not in options:
-        raise Incorrect(f"answer with one of {list(options)}; got {answer!r}.")
-    if key is not None and letter != key:
-        raise Incorrect("that is not the best explanation. Reread the section and the options.")
-    if key is None:
-        return "answer recorded. Whether it is right is graded when the notebook is graded."
-    return None
-
-
 def _check_d2_fix(answer, *, X_train, y_train, X_test, y_test, twins, individual):
     value = float(as_float_array(answer, "d2_fixed", shape=()))
     merged = []
@@ -371,7 +357,7 @@ d2_importances = Exercise(
 )
 d2_why = Exercise(
     title="Drill D2 (b) why",
-    check=_check_choice,
+    check=check_choice,
     section="Drill D2: near-duplicate features",
     hints=["Think about what the forest can still read when only ONE twin is shuffled."],
 )

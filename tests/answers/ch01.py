@@ -196,7 +196,7 @@ def grouped_permutation_importance(model, X, y, groups, *, n_repeats=5, random_s
         ("computed on the training rows", '''
 twins = table.column_indices(["twin_a", "twin_b"])
 d2_individual, d2_joint = None, None
-r = sk_permutation_importance(forest, X_train, y_train, n_repeats=10, random_state=0)
+r = inspection.permutation_importance(forest, X_train, y_train, n_repeats=10, random_state=0)
 d2_individual = r.importances_mean[twins]
 d2_joint = check.joint_permutation_importance(forest, X_train, y_train, twins, n_repeats=10).mean()
 ''', r"recomputing it on the held-out fold"),
@@ -225,7 +225,7 @@ def merge(X):
     out["twin_mean"] = X[["twin_a", "twin_b"]].mean(axis=1)
     return out
 refit = models.train_forest(merge(X_train), y_train, random_state=0)
-d2_fixed = sk_permutation_importance(refit, merge(X_train), y_train, n_repeats=10,
+d2_fixed = inspection.permutation_importance(refit, merge(X_train), y_train, n_repeats=10,
                                      random_state=0).importances_mean[-1]
 ''', r"recomputing it on the held-out fold"),
         ("a single twin, no refit", '''
