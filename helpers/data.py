@@ -140,3 +140,81 @@ def make_linear_data(n_samples: int = 500, n_features: int = 4, *, coef=None, co
         X[:, columns] = np.sqrt(rho) * latent[:, None] + np.sqrt(1 - rho) * X[:, columns]
     y = X @ coef + noise * rng.standard_normal(n)
     return X, y, coef
+
+
+# --------------------------------------------------------------------------------------------
+# Chapter 02: effects whose SHAP values are known in closed form
+
+from ._validation import check_matrix  # noqa: E402 - used only by the chapter 02 generators
+
+EFFECTS_COLUMNS = ("linear", "square", "step", "inter_a", "inter_b", "null")
+__all__ += ["EFFECTS_COLUMNS", "make_effects_data", "true_shap_values"]
+
+
+def make_effects_data(n_samples: int = 2000, *, noise: float = 0.3,
+                      random_state: int = 0) -> TabularData:
+    """Regression data built from known effects, so that SHAP values can be compared with the truth.
+
+    Six independent standard normal features and
+    ``y = 2 linear + square**2 + 1.5 * (step > 0) + inter_a * inter_b + noise``; ``null`` has no
+    effect. Because the features are independent and the function is a sum of one-feature terms
+    plus one product of two zero-mean features, its interventional SHAP values are known exactly:
+    see :func:`true_shap_values`.
+
+    Parameters
+    ----------
+    n_samples : int, default=2000
+    noise : float, default=0.3
+        Standard deviation of the Gaussian noise added to the target.
+    random_state : int, default=0
+
+    Returns
+    -------
+    TabularData
+        ``X`` has the columns of ``EFFECTS_COLUMNS``: linear, square, step, inter_a, inter_b, null.
+    """
+    n = check_int(n_samples, "n_samples", minimum=10)
+    noise = check_float(noise, "noise", low=0.0)
+    rng = np.random.default_rng(check_int(random_state, "random_state", minimum=0))
+    X = pd.DataFrame(rng.standard_normal((n, len(EFFECTS_COLUMNS))), columns=list(EFFECTS_COLUMNS))
+    y = _effects_function(X.to_numpy()) + noise * rng.standard_normal(n)
+    effects = {"linear": "2.0 * x", "square": "x ** 2 (a U shape)", "step": "1.5 if x > 0 else 0",
+               "inter_a": "inter_a * inter_b, shared with inter_b",
+               "inter_b": "inter_a * inter_b, shared with inter_a", "null": "none"}
+    return TabularData(X=X, y=y, effects=effects, groups={"interaction": ["inter_a", "inter_b"]})
+
+
+def _effects_function(X: np.ndarray) -> np.ndarray:
+    # X: (n, 6) in the order of EFFECTS_COLUMNS
+    return 2.0 * X[:, 0] + X[:, 1] ** 2 + 1.5 * (X[:, 2] > 0) + X[:, 3] * X[:, 4]
+
+
+def true_shap_values(X) -> pd.DataFrame:
+    """The exact SHAP values of the noise-free function of :func:`make_effects_data`.
+
+    With independent features and the population as background, the SHAP value of a one-feature
+    term ``g(x_j)`` is ``g(x_j) - E[g(X_j)]`` and the product of two zero-mean features is split
+    equally: ``2 linear``, ``square**2 - 1``, ``1.5 (step > 0) - 0.75``, ``inter_a inter_b / 2``
+    (twice) and 0 for ``null``.
+
+    Parameters
+    ----------
+    X : DataFrame or array-like of shape (n_samples, 6)
+        Columns in the order of ``EFFECTS_COLUMNS`` (a DataFrame must have exactly those columns).
+
+    Returns
+    -------
+    DataFrame of shape (n_samples, 6)
+        One column per feature; each row sums to the noise-free prediction minus its mean, 1.75.
+    """
+    if isinstance(X, pd.DataFrame):
+        if list(X.columns) != list(EFFECTS_COLUMNS):
+            raise ValueError(f"X must have the columns {list(EFFECTS_COLUMNS)}, got {list(X.columns)}")
+        X = X.to_numpy()
+    X = check_matrix(X, "X")
+    if X.shape[1] != len(EFFECTS_COLUMNS):
+        raise ValueError(f"X must have shape (n_samples, {len(EFFECTS_COLUMNS)}), got {X.shape}")
+    product = X[:, 3] * X[:, 4] / 2
+    values = np.column_stack([2.0 * X[:, 0], X[:, 1] ** 2 - 1.0, 1.5 * (X[:, 2] > 0) - 0.75,
+                              product, product, np.zeros(len(X))])
+    return pd.DataFrame(values, columns=list(EFFECTS_COLUMNS))

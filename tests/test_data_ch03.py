@@ -1,0 +1,151 @@
+"""Unit tests of the chapter 03 data generators: the cue-word corpus and the shape images."""
+
+import numpy as np
+import pytest
+
+from helpers import corpus, images
+
+# --------------------------------------------------------------------------------------------
+# helpers.corpus
+
+
+def test_corpus_shapes_and_labels():
+    texts = corpus.make_corpus(200, min_length=10, max_length=15, cues_per_text=2, random_state=1)
+    assert len(texts) == len(texts.texts) == len(texts.tokens) == 200
+    assert texts.labels.shape == (200,) and set(np.unique(texts.labels)) == {0, 1}
+    lengths = np.array([len(t) for t in texts.tokens])
+    assert lengths.min() >= 10 and lengths.max() <= 15
+    assert all(text == " ".join(tokens) for text, tokens in zip(texts.texts, texts.tokens))
+    assert set(word for tokens in texts.tokens for word in tokens) <= set(texts.vocabulary)
+
+
+def test_corpus_cue_positions_hold_cues_of_the_label_and_filler_elsewhere():
+    texts = corpus.make_corpus(300, cues_per_text=2, distractor_rate=0.5, random_state=2)
+    for tokens, label, cues, distractors in zip(texts.tokens, texts.labels, texts.cue_positions,
+                                                texts.distractor_positions):
+        own, other = ((corpus.POSITIVE_CUES, corpus.NEGATIVE_CUES) if label == 1
+                      else (corpus.NEGATIVE_CUES, corpus.POSITIVE_CUES))
+        assert len(cues) == 2 and len(distractors) <= 1
+        assert all(tokens[p] in own for p in cues)
+        assert all(tokens[p] in other for p in distractors)
+        rest = set(range(len(tokens))) - set(cues) - set(distractors)
+        assert all(tokens[p] in corpus.FILLER for p in rest)
+    share = np.mean([len(d) for d in texts.distractor_positions])
+    assert 0.4 < share < 0.6  # distractor_rate=0.5 over 300 texts
+
+
+def test_corpus_without_distractors_has_none_and_one_cue():
+    texts = corpus.make_corpus(50, random_state=0)
+    assert all(len(d) == 0 for d in texts.distractor_positions)
+    assert all(len(c) == 1 for c in texts.cue_positions)
+    assert all(len(words) == 1 for words in texts.cue_words)
+
+
+def test_corpus_words_are_plain_str():
+    texts = corpus.make_corpus(20, random_state=0)
+    assert all(type(word) is str for tokens in texts.tokens for word in tokens)
+
+
+def test_corpus_is_deterministic_for_a_seed_and_differs_across_seeds():
+    a, b = corpus.make_corpus(100, random_state=4), corpus.make_corpus(100, random_state=4)
+    assert a.texts == b.texts and np.array_equal(a.labels, b.labels)
+    assert all(np.array_equal(p, q) for p, q in zip(a.cue_positions, b.cue_positions))
+    assert a.texts != corpus.make_corpus(100, random_state=5).texts
+
+
+@pytest.mark.parametrize(("kwargs", "error", "match"), [
+    ({"n_texts": 0}, ValueError, "n_texts must be >= 1"),
+    ({"n_texts": 10.0}, TypeError, "n_texts must be an integer"),
+    ({"cues_per_text": 0}, ValueError, "cues_per_text must be >= 1"),
+    ({"distractor_rate": 1.5, "cues_per_text": 2}, ValueError, r"distractor_rate must lie in \[0.0, 1.0\]"),
+    ({"distractor_rate": 0.2}, ValueError, "needs cues_per_text >= 2"),
+    ({"min_length": 1}, ValueError, "min_length must be >="),
+    ({"min_length": 12, "max_length": 8}, ValueError, "max_length must be >= min_length"),
+    ({"random_state": -1}, ValueError, "random_state must be >= 0"),
+    ({"random_state": "zero"}, TypeError, "random_state must be an integer"),
+])
+def test_corpus_rejects_bad_input(kwargs, error, match):
+    with pytest.raises(error, match=match):
+        corpus.make_corpus(**kwargs)
+
+
+# --------------------------------------------------------------------------------------------
+# helpers.images
+
+
+def test_shapes_have_the_documented_shapes_and_range():
+    data = images.make_shapes(64, random_state=0)
+    assert data.images.shape == (64, 32, 32) and data.masks.shape == (64, 32, 32)
+    assert data.labels.shape == (64,) and data.watermarks.shape == (64,)
+    assert data.images.min() >= 0.0 and data.images.max() <= 1.0
+    assert set(np.unique(data.labels)) <= set(range(len(images.SHAPE_CLASSES)))
+    assert np.all(data.watermarks == -1) and data.masks.dtype == bool
+    assert np.all(data.masks.sum(axis=(1, 2)) > 10)  # every image holds a visible shape
+
+
+def test_shapes_are_brighter_than_the_background():
+    data = images.make_shapes(100, noise=0.1, random_state=1)
+    inside = data.images[data.masks].mean()
+    outside = data.images[~data.masks].mean()
+    assert inside > outside + 0.4
+
+
+def test_shapes_of_another_size():
+    data = images.make_shapes(10, size=20, random_state=0)
+    assert data.images.shape == (10, 20, 20)
+    assert images.make_shapes(5, size=16, random_state=0).images.shape == (5, 16, 16)
+
+
+def test_label_watermark_matches_the_class_at_the_given_rate():
+    data = images.make_shapes(2000, watermark="label", watermark_rate=0.9, random_state=3)
+    match = np.mean(data.watermarks == data.labels)
+    assert 0.9 < match < 0.96  # 0.9 plus a quarter of the 10% drawn at random
+    row, col, height, width = data.watermark_box
+    assert (row, col, height, width) == (1, 1, 4, 4)
+    patch = data.images[:, row:row + height, col:col + width]
+    np.testing.assert_array_equal(patch, images.WATERMARK_PATTERNS[data.watermarks])
+
+
+def test_random_watermark_is_unrelated_to_the_label_and_can_move():
+    data = images.make_shapes(2000, watermark="random", watermark_position=(0, 28), random_state=4)
+    assert abs(np.mean(data.watermarks == data.labels) - 0.25) < 0.05
+    assert data.watermark_box == (0, 28, 4, 4)
+    np.testing.assert_array_equal(data.images[:, 0:4, 28:32], images.WATERMARK_PATTERNS[data.watermarks])
+
+
+def test_shapes_are_deterministic_for_a_seed_and_differ_across_seeds():
+    a = images.make_shapes(50, watermark="label", random_state=7)
+    b = images.make_shapes(50, watermark="label", random_state=7)
+    np.testing.assert_array_equal(a.images, b.images)
+    np.testing.assert_array_equal(a.watermarks, b.watermarks)
+    assert not np.allclose(a.images, images.make_shapes(50, watermark="label", random_state=8).images)
+
+
+def test_to_rgb_repeats_the_gray_channel():
+    data = images.make_shapes(3, random_state=0)
+    rgb = images.to_rgb(data.images)
+    assert rgb.shape == (3, 32, 32, 3)
+    np.testing.assert_array_equal(rgb[..., 2], data.images)
+    assert images.to_rgb(data.images[0]).shape == (32, 32, 3)
+
+
+@pytest.mark.parametrize(("kwargs", "error", "match"), [
+    ({"n_images": 0}, ValueError, "n_images must be >= 1"),
+    ({"n_images": 2.5}, TypeError, "n_images must be an integer"),
+    ({"size": 8}, ValueError, "size must be >= 16"),
+    ({"noise": -0.1}, ValueError, r"noise must lie in \[0.0, None\]"),
+    ({"noise": float("nan")}, ValueError, "noise must be finite"),
+    ({"watermark": "yes"}, ValueError, "watermark must be one of"),
+    ({"watermark_rate": 2.0}, ValueError, r"watermark_rate must lie in \[0.0, 1.0\]"),
+    ({"watermark_position": 3}, TypeError, r"watermark_position must be a \(row, col\) pair"),
+    ({"watermark_position": (30, 0)}, ValueError, "outside a 32x32 image"),
+    ({"random_state": None}, TypeError, "random_state must be an integer"),
+])
+def test_shapes_reject_bad_input(kwargs, error, match):
+    with pytest.raises(error, match=match):
+        images.make_shapes(**kwargs)
+
+
+def test_to_rgb_rejects_bad_shape():
+    with pytest.raises(ValueError, match=r"images must have shape \(size, size\)"):
+        images.to_rgb(np.zeros(5))
