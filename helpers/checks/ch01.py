@@ -44,8 +44,10 @@ ABS_RECOMPUTE = 0.02
 class _JointIndexModel:
     """Wraps a model so that permuting one index column permutes the columns ``group`` jointly.
 
-    ``sklearn.inspection.permutation_importance`` on ``(wrapper, index_table)`` is then the grouped
-    permutation importance of ``group``: the library itself is the oracle.
+    The wrapper's table has two columns of row numbers: the row the group's columns are read from,
+    and the row the other columns are read from. ``sklearn.inspection.permutation_importance`` on
+    ``(wrapper, table)`` then gives, for column 0, the grouped permutation importance of ``group``:
+    the library itself is the oracle.
     """
 
     def __init__(self, model, X, group):
@@ -53,13 +55,14 @@ class _JointIndexModel:
         self.rest = [j for j in range(self.X.shape[1]) if j not in self.group]
 
     def table(self):
-        return np.column_stack([np.arange(len(self.X), dtype=float), self.X[:, self.rest]])
+        rows = np.arange(len(self.X), dtype=float)
+        return np.column_stack([rows, rows])
 
     def _rebuild(self, table):
-        rows = table[:, 0].astype(int)
+        group_rows, rest_rows = table[:, 0].astype(int), table[:, 1].astype(int)
         X = np.empty_like(self.X)
-        X[:, self.group] = self.X[rows][:, self.group]
-        X[:, self.rest] = table[:, 1:]
+        X[:, self.group] = self.X[group_rows][:, self.group]
+        X[:, self.rest] = self.X[rest_rows][:, self.rest]
         return X
 
     def fit(self, table, y):  # sklearn's scorer checks that an estimator can fit
