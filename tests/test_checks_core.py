@@ -132,3 +132,16 @@ def test_multiple_choice_validates_form_without_key_and_grades_with_it():
             return True
     with pytest.raises(Incorrect, match="one letter as a string"):
         check_choice(Sneaky("A"), options="ABCD", key="B")
+
+
+def test_an_answer_that_delegates_to_a_course_reference_is_incorrect():
+    from helpers.checks._core import reference
+
+    @reference
+    def squares(x):
+        return x ** 2
+
+    assert squares(np.arange(3.0)).tolist() == [0.0, 1.0, 4.0]          # fine outside a check
+    feedback = EXERCISE.run(lambda x: squares(x))
+    assert feedback.outcome is Outcome.INCORRECT and "reference implementation" in feedback.message
+    assert squares(np.arange(2.0)).tolist() == [0.0, 1.0]                # the guard is reset after

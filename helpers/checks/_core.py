@@ -16,12 +16,15 @@ hidden in the feedback).
 from __future__ import annotations
 
 import enum
+import functools
 import traceback
 import warnings
 from dataclasses import dataclass, field
 from typing import Any, Callable
 
 import numpy as np
+
+from helpers._context import IN_STUDENT_CODE, Delegated as _Delegated
 
 __all__ = [
     "CheckFailed",
@@ -32,6 +35,7 @@ __all__ = [
     "Outcome",
     "as_float_array",
     "call",
+    "reference",
 ]
 
 
@@ -69,6 +73,20 @@ class _StudentError(Exception):
         self.error = error
 
 
+def reference(function: Callable) -> Callable:
+    """Mark a reference implementation that notebooks may use after an exercise (demonstrations).
+
+    Called from inside a student's function while a check runs, it raises, and the check reports
+    that the answer delegates to the course's reference instead of implementing the method.
+    """
+    @functools.wraps(function)
+    def guarded(*args, **kwargs):
+        if IN_STUDENT_CODE.get():
+            raise _Delegated(function.__name__)
+        return function(*args, **kwargs)
+    return guarded
+
+
 def _describe(value: Any) -> str:
     """A short description of an argument: shape and type, never the values."""
     if isinstance(value, np.ndarray):
@@ -93,14 +111,20 @@ def call(function: Callable, *args: Any, **kwargs: Any) -> Any:
         raise _NotAttempted()
     if not callable(function):
         raise Incorrect(f"expected a function, got a {type(function).__name__}.")
+    token = IN_STUDENT_CODE.set(True)
     try:
         return function(*args, **kwargs)
+    except _Delegated as delegated:
+        raise Incorrect(f"your function calls `{delegated}`, the course's reference implementation: "
+                        "write your own.") from None
     except NotImplementedError as error:
         raise _NotAttempted() from error
     except Exception as error:  # the student's code failed: report, never crash the check
         name = getattr(function, "__name__", "your function")
         parts = [_describe(a) for a in args] + [f"{k}={_describe(v)}" for k, v in kwargs.items()]
         raise _StudentError(f"{name}({', '.join(parts)})", error) from error
+    finally:
+        IN_STUDENT_CODE.reset(token)
 
 
 def as_float_array(value: Any, what: str, shape: tuple[int, ...] | None = None) -> np.ndarray:

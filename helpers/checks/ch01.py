@@ -18,7 +18,7 @@ from sklearn.metrics import r2_score
 
 from helpers.data import make_linear_data
 from helpers.models import train_forest
-from ._core import Exercise, Incorrect, as_float_array, call, check_choice
+from ._core import Exercise, Incorrect, as_float_array, call, check_choice, reference
 
 __all__ = ["taxonomy", "permutation_importance", "grouped_permutation_importance",
            "d2_importances", "d2_why", "d2_fix", "joint_permutation_importance"]
@@ -77,6 +77,7 @@ class _JointIndexModel:
         return r2_score(y, self.predict(table))
 
 
+@reference
 def joint_permutation_importance(model, X, y, group, *, n_repeats=10, random_state=0):
     """Permutation importance of the columns ``group`` shuffled together, computed by scikit-learn.
 

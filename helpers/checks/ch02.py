@@ -18,7 +18,7 @@ import math
 import numpy as np
 import shap
 
-from ._core import Exercise, Incorrect, _StudentError, as_float_array, call, check_choice
+from ._core import Exercise, Incorrect, _StudentError, as_float_array, call, check_choice, reference
 
 __all__ = ["game_shapley", "D1_PLAYERS", "D1_GAME", "D1_ORDERINGS", "shapley_values",
            "shapley_kernel_weight", "kernel_shap", "d1_shapley", "d1_why"]
@@ -55,6 +55,7 @@ def _coalitions(players):
     return [frozenset(c) for r in range(len(players) + 1) for c in itertools.combinations(players, r)]
 
 
+@reference
 def game_shapley(v, players) -> np.ndarray:
     """Exact Shapley values of a cooperative game, computed by ``shap.KernelExplainer``.
 

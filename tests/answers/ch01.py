@@ -154,6 +154,11 @@ def permutation_importance(model, X, y, *, n_repeats=5, random_state=None):
 ''', r"same random_state gave different"),
     ],
     "grouped_permutation_importance_answer": [
+        ("delegates to the course's reference", '''
+def grouped_permutation_importance(model, X, y, groups, *, n_repeats=5, random_state=None):
+    return np.array([check.joint_permutation_importance(model, X, y, g, n_repeats=n_repeats,
+                                                        random_state=random_state) for g in groups])
+''', r"the course's reference implementation"),
         ("one permutation per column", '''
 def grouped_permutation_importance(model, X, y, groups, *, n_repeats=5, random_state=None):
     rng = np.random.default_rng(random_state)

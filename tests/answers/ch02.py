@@ -77,6 +77,10 @@ d1_why = " b "
 
 WRONG = {
     "shapley_values_answer": [
+        ("delegates to the course's reference", '''
+def shapley_values(v, players):
+    return check.game_shapley(v, players)
+''', r"the course's reference implementation"),
         ("uniform weights (Banzhaf)", '''
 def shapley_values(v, players):
     players = list(players)
