@@ -1,6 +1,7 @@
 """Every check, against the answers kept in tests/answers: the graded test cells of solutions/
-pass the reference (the solution) and the alternative-correct answers, fail each wrong answer with
-the intended message, say NOT ATTEMPTED on the release's stub and ERROR on code that raises."""
+pass the reference answers (kept in tests/ and the solution notebook's own cells) and the
+alternative-correct answers, fail each wrong answer with the intended message, say NOT ATTEMPTED on
+the release's stub and ERROR on code that raises."""
 
 import re
 
@@ -42,13 +43,20 @@ def _cases(kind):
 def test_catalogue_covers_every_exercise(chapter):
     answers = catalogue(chapter)
     for answer_id in _answer_ids(chapter):
+        assert answer_id in answers.REFERENCE, f"{answer_id}: no reference answer in tests/answers"
         assert answer_id in answers.ALTERNATIVE, f"{answer_id}: no alternative-correct answer in tests/answers"
         assert len(answers.WRONG.get(answer_id, [])) >= 2, f"{answer_id}: fewer than two wrong answers"
         assert run_of(chapter).tests[answer_id], f"{answer_id}: no test cell follows this answer cell"
 
 
+@pytest.mark.parametrize(("chapter", "answer_id", "source"), _cases("reference"))
+def test_reference_answer_passes(chapter, answer_id, source):
+    for result in run_of(chapter).replay(answer_id, source):
+        assert result.passed, f"{result.grade_id} fails the reference answer: {result.message}"
+
+
 @pytest.mark.parametrize("chapter", chapters())
-def test_reference_solution_passes(chapter):
+def test_solution_notebook_answers_pass(chapter):
     run = run_of(chapter)
     for answer_id in run.tests:
         for result in run.replay(answer_id, run.cells[answer_id].source):

@@ -1,10 +1,129 @@
 """Answers that audit chapter 01's graders: each one is the whole source of an answer cell.
 
+REFERENCE: the model answers, as a student would hand them in (the solution notebook's answer
+cells without the solution markers); every test cell must pass.
 ALTERNATIVE: correct answers written differently from the solution; every test cell must pass.
 WRONG: plausible wrong answers from the pitfalls the chapter teaches, as (label, source, pattern):
 the answer's test cells must fail, and the feedback message must match ``pattern``.
-The reference answers are the solution notebook's own cells.
 """
+
+REFERENCE = {
+    "taxonomy_answer": '''
+def taxonomy(method):
+    """Place an explanation method on the two axes.
+
+    Parameters
+    ----------
+    method : str
+        One of the 14 method names listed above.
+
+    Returns
+    -------
+    tuple of (str, str)
+        ``(scope, access)`` with scope in {"global", "local"} and access in {"agnostic", "specific"}.
+    """
+    places = {
+        "permutation importance": ("global", "agnostic"),
+        "impurity importance (MDI)": ("global", "specific"),
+        "partial dependence plot": ("global", "agnostic"),
+        "ICE curves": ("local", "agnostic"),
+        "LIME": ("local", "agnostic"),
+        "KernelSHAP": ("local", "agnostic"),
+        "TreeSHAP": ("local", "specific"),
+        "saliency map": ("local", "specific"),
+        "Grad-CAM": ("local", "specific"),
+        "Integrated Gradients": ("local", "specific"),
+        "global surrogate tree": ("global", "agnostic"),
+        "TCAV": ("global", "specific"),
+        "counterfactual explanation": ("local", "agnostic"),
+        "linear model coefficients": ("global", "specific"),
+    }
+    return places[method]
+''',
+    "permutation_importance_answer": '''
+def permutation_importance(model, X, y, *, n_repeats=5, random_state=None):
+    """Permutation importance of every column of X.
+
+    Parameters
+    ----------
+    model : fitted estimator with a ``score(X, y)`` method
+    X : ndarray of shape (n_samples, n_features)
+    y : ndarray of shape (n_samples,)
+    n_repeats : int, default=5
+        Number of random permutations per feature.
+    random_state : int or None, default=None
+        Seed of the one generator that draws every permutation.
+
+    Returns
+    -------
+    importances : ndarray of shape (n_features, n_repeats)
+        ``score(X, y) - score(X with column j permuted, y)`` for every feature j and repeat.
+    """
+    rng = np.random.default_rng(random_state)
+    baseline = model.score(X, y)
+    importances = np.empty((X.shape[1], n_repeats))
+    for j in range(X.shape[1]):
+        for r in range(n_repeats):
+            X_perm = X.copy()
+            X_perm[:, j] = X[rng.permutation(len(X)), j]
+            importances[j, r] = baseline - model.score(X_perm, y)
+    return importances
+''',
+    "grouped_permutation_importance_answer": '''
+def grouped_permutation_importance(model, X, y, groups, *, n_repeats=5, random_state=None):
+    """Permutation importance of groups of columns, each group shuffled with one row permutation.
+
+    Parameters
+    ----------
+    model : fitted estimator with a ``score(X, y)`` method
+    X : ndarray of shape (n_samples, n_features)
+    y : ndarray of shape (n_samples,)
+    groups : list of list of int
+        Column indices of each group.
+    n_repeats : int, default=5
+    random_state : int or None, default=None
+
+    Returns
+    -------
+    importances : ndarray of shape (len(groups), n_repeats)
+    """
+    rng = np.random.default_rng(random_state)
+    baseline = model.score(X, y)
+    importances = np.empty((len(groups), n_repeats))
+    for g, columns in enumerate(groups):
+        for r in range(n_repeats):
+            rows = rng.permutation(len(X))
+            X_perm = X.copy()
+            X_perm[:, columns] = X[rows][:, columns]
+            importances[g, r] = baseline - model.score(X_perm, y)
+    return importances
+''',
+    "d2_importances_answer": '''
+twins = table.column_indices(["twin_a", "twin_b"])
+d2_individual, d2_joint = None, None
+d2_individual = pi.iloc[twins].to_numpy()  # section 3's scikit-learn importances on the test fold
+d2_joint = check.joint_permutation_importance(
+    forest, X_test, y_test, twins, n_repeats=10, random_state=SEED).mean()
+print("each twin alone:", np.round(d2_individual, 3), " both together:", round(float(d2_joint), 3))
+''',
+    "d2_why_answer": '''
+d2_why = None
+d2_why = "B"
+''',
+    "d2_fix_answer": '''
+d2_fixed = None
+def merge_twins(X):
+    merged = X.drop(columns=["twin_a", "twin_b"])
+    merged["twin_mean"] = X[["twin_a", "twin_b"]].mean(axis=1)
+    return merged
+
+X_train_merged, X_test_merged = merge_twins(X_train), merge_twins(X_test)
+forest_merged = models.train_forest(X_train_merged, y_train, random_state=0)
+d2_fixed = inspection.permutation_importance(
+    forest_merged, X_test_merged, y_test, n_repeats=10, random_state=SEED).importances_mean[-1]
+print(f"importance of the merged twin: {d2_fixed:.3f}")
+''',
+}
 
 ALTERNATIVE = {
     "taxonomy_answer": '''

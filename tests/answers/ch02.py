@@ -1,10 +1,123 @@
 """Answers that audit chapter 02's graders: each one is the whole source of an answer cell.
 
+REFERENCE: the model answers, as a student would hand them in (the solution notebook's answer
+cells without the solution markers); every test cell must pass.
 ALTERNATIVE: correct answers written differently from the solution; every test cell must pass.
 WRONG: plausible wrong answers from the pitfalls the chapter teaches, as (label, source, pattern):
 the answer's test cells must fail, and the feedback message must match ``pattern``.
-The reference answers are the solution notebook's own cells.
 """
+
+REFERENCE = {
+    "shapley_values_answer": '''
+def shapley_values(v, players):
+    """Exact Shapley values of a cooperative game.
+
+    Parameters
+    ----------
+    v : callable
+        ``v(S)`` returns the worth (a float) of the coalition ``S``, a ``frozenset`` of players.
+    players : sequence of hashable, of length M >= 1
+
+    Returns
+    -------
+    phi : ndarray of shape (M,)
+        ``phi[k]`` is the Shapley value of ``players[k]``.
+    """
+    players = list(players)
+    M = len(players)
+    phi = np.zeros(M)
+    for k, i in enumerate(players):
+        others = [p for p in players if p != i]
+        for size in range(M):
+            weight = math.factorial(size) * math.factorial(M - size - 1) / math.factorial(M)
+            for combo in itertools.combinations(others, size):
+                S = frozenset(combo)
+                phi[k] += weight * (v(S | {i}) - v(S))
+    return phi
+''',
+    "d1_shapley_answer": '''
+d1_marginals, d1_phi = None, None
+rows = []
+for order in check.D1_ORDERINGS:
+    before, paid = frozenset(), {}
+    for player in order:
+        paid[player] = d1_game[before | {player}] - d1_game[before]
+        before = before | {player}
+    rows.append([paid[p] for p in "ABC"])
+d1_marginals = np.array(rows, dtype=float)
+d1_phi = d1_marginals.mean(axis=0)
+assert d1_phi.sum() == d1_game[frozenset("ABC")] - d1_game[frozenset()]  # efficiency
+''',
+    "d1_why_answer": '''
+d1_why = None
+d1_why = "B"
+''',
+    "shapley_kernel_weight_answer": '''
+def shapley_kernel_weight(M, s):
+    """Shapley kernel weight of one coalition of size s among M features.
+
+    Parameters
+    ----------
+    M : int
+        Number of features (players), M >= 1.
+    s : int
+        Size of the coalition, 0 <= s <= M.
+
+    Returns
+    -------
+    float
+        ``(M - 1) / (C(M, s) * s * (M - s))``, and ``math.inf`` for s = 0 or s = M.
+    """
+    if s == 0 or s == M:
+        return math.inf
+    return (M - 1) / (math.comb(M, s) * s * (M - s))
+''',
+    "kernel_shap_answer": '''
+def kernel_shap(f, x, background, n_samples=2048, random_state=None):
+    """SHAP values of f at x by KernelSHAP, with the efficiency constraint.
+
+    Parameters
+    ----------
+    f : callable
+        The model: ``f(X)`` maps an array of shape (n, M) to predictions of shape (n,).
+    x : ndarray of shape (M,)
+        The input to explain.
+    background : ndarray of shape (B, M)
+        Rows that supply the values of the features outside a coalition.
+    n_samples : int, default=2048
+        Number of coalitions; when 2^M - 2 <= n_samples, every coalition is used once (exact).
+    random_state : int or None, default=None
+        Seed of the generator that samples coalitions.
+
+    Returns
+    -------
+    phi : ndarray of shape (M,)
+        The SHAP values; ``f(background).mean() + phi.sum() == f(x)``.
+    """
+    x, background = np.asarray(x, dtype=float), np.asarray(background, dtype=float)
+    M, rng = len(x), np.random.default_rng(random_state)
+    base = f(background).mean()
+    total = f(x[None, :])[0] - base
+    if 2 ** M - 2 <= n_samples:  # every coalition, weighted by the Shapley kernel: exact
+        masks = (np.arange(1, 2 ** M - 1)[:, None] >> np.arange(M)) & 1 == 1   # (K, M)
+        s = masks.sum(axis=1)
+        weights = (M - 1) / (np.array([math.comb(M, k) for k in s]) * s * (M - s))
+    else:  # sizes in proportion to their total kernel weight, then a random subset of that size
+        sizes = np.arange(1, M)
+        p = (M - 1) / (sizes * (M - sizes))
+        s = rng.choice(sizes, size=n_samples, p=p / p.sum())
+        masks = rng.random((n_samples, M)).argsort(axis=1) < s[:, None]     # (K, M)
+        weights = np.ones(n_samples)
+    mixed = np.where(masks[:, None, :], x, background)                        # (K, B, M)
+    worth = f(mixed.reshape(-1, M)).reshape(len(masks), len(background)).mean(axis=1) - base
+    # Efficiency: phi_M = total - sum of the others, so worth - z_M total = sum_j<M phi_j (z_j - z_M).
+    A = masks[:, :-1] - masks[:, -1:].astype(float)
+    b = worth - masks[:, -1] * total
+    root = np.sqrt(weights)
+    rest = np.linalg.lstsq(A * root[:, None], b * root, rcond=None)[0]
+    return np.append(rest, total - rest.sum())
+''',
+}
 
 ALTERNATIVE = {
     "shapley_values_answer": '''

@@ -1,9 +1,10 @@
 """Answers that audit chapter 03's graders: each one is the whole source of an answer cell.
 
+REFERENCE: the model answers, as a student would hand them in (the solution notebook's answer
+cells without the solution markers); every test cell must pass.
 ALTERNATIVE: correct answers written differently from the solution; every test cell must pass.
 WRONG: plausible wrong answers from the pitfalls the chapter teaches, as (label, source, pattern):
 the answer's test cells must fail, and the feedback message must match ``pattern``.
-The reference answers are the solution notebook's own cells.
 """
 
 _LIME = '''
@@ -40,6 +41,95 @@ _D4_RUNS_HEAD = '''
 d4_weights, d4_r2 = None, None
 d4_weights, d4_r2 = np.zeros((len(SIZES), len(SEEDS), X_train.shape[1])), np.zeros((len(SIZES), len(SEEDS)))
 '''
+
+REFERENCE = {
+    "lime_explain_answer": '''
+def lime_explain(f, x, X_train, *, kernel_width=None, n_samples=5000, random_state=None):
+    """LIME for tabular data: a kernel-weighted linear surrogate of f around x.
+
+    Parameters
+    ----------
+    f : callable
+        Maps an array of shape (m, n_features) to an array of shape (m,).
+    x : ndarray of shape (n_features,)
+        The instance to explain.
+    X_train : ndarray of shape (n_train, n_features)
+        Training data; only its per-feature standard deviation is used.
+    kernel_width : float or None, default=None
+        Width w of the kernel exp(-d^2 / (2 w^2)) on standardised distances; None means 0.75 * sqrt(n_features).
+    n_samples : int, default=5000
+        Number of perturbations.
+    random_state : int or None, default=None
+        Seed of the one generator that draws the perturbations.
+
+    Returns
+    -------
+    dict
+        ``coef`` : ndarray of shape (n_features,), the change of f per standard deviation of each feature;
+        ``intercept`` : float, the surrogate's value at x; ``r2`` : float, the kernel-weighted R^2.
+    """
+    rng = np.random.default_rng(random_state)
+    x = np.asarray(x, dtype=float)
+    std = np.asarray(X_train, dtype=float).std(axis=0)
+    std = np.where(std > 0, std, 1.0)
+    width = 0.75 * np.sqrt(len(x)) if kernel_width is None else kernel_width
+    U = rng.standard_normal((n_samples, len(x)))  # standardised offsets (z - x) / std
+    U[0] = 0.0                                     # the first perturbation is x itself
+    y = np.asarray(f(x + U * std), dtype=float)
+    pi = np.exp(-np.sum(U ** 2, axis=1) / (2 * width ** 2))
+    A = np.column_stack([np.ones(n_samples), U])
+    root = np.sqrt(pi)
+    beta = np.linalg.lstsq(A * root[:, None], y * root, rcond=None)[0]
+    residual = y - A @ beta
+    r2 = 1 - np.sum(pi * residual ** 2) / np.sum(pi * (y - np.average(y, weights=pi)) ** 2)
+    return {"coef": beta[1:], "intercept": float(beta[0]), "r2": float(r2)}
+''',
+    "topk_jaccard_answer": '''
+def topk_jaccard(a, b, k):
+    """Jaccard index of the top-k features of two explanations, ranked by absolute weight.
+
+    Parameters
+    ----------
+    a, b : ndarray of shape (n_features,)
+        Two weight vectors (e.g. LIME coefficients of the same instance under two seeds).
+    k : int
+        Number of top features, 1 <= k <= n_features.
+
+    Returns
+    -------
+    float
+        |T_k(a) & T_k(b)| / |T_k(a) | T_k(b)|, in [0, 1].
+    """
+    top_a = set(np.argsort(-np.abs(np.asarray(a, dtype=float)))[:k].tolist())
+    top_b = set(np.argsort(-np.abs(np.asarray(b, dtype=float)))[:k].tolist())
+    return len(top_a & top_b) / len(top_a | top_b)
+''',
+    "d4_runs_answer": '''
+d4_weights, d4_r2 = None, None
+d4_weights, d4_r2 = np.zeros((len(SIZES), len(SEEDS), X_train.shape[1])), np.zeros((len(SIZES), len(SEEDS)))
+d4_explainer = LimeTabularExplainer(X_train, mode="classification", discretize_continuous=False,
+                                    sample_around_instance=True, random_state=SEED)
+for s, size in enumerate(SIZES):
+    for i, seed in enumerate(SEEDS):
+        d4_explainer.random_state = check_random_state(seed)  # lime issue 309: the explainer consumes its seed
+        exp = d4_explainer.explain_instance(x_tab, forest.predict_proba, num_features=30, num_samples=size)
+        for j, weight in exp.as_map()[1]:
+            d4_weights[s, i, j] = weight
+        d4_r2[s, i] = exp.score
+''',
+    "d4_agreement_answer": '''
+d4_agreement, d4_fidelity = None, None
+from itertools import combinations
+from sklearn.metrics import jaccard_score
+d4_agreement = np.array([np.mean([jaccard_score(check.topk_mask(a, K), check.topk_mask(b, K))
+                                  for a, b in combinations(runs_of_size, 2)]) for runs_of_size in ref_weights])
+d4_fidelity = ref_r2.mean(axis=1)
+''',
+    "d4_why_answer": '''
+d4_why = None
+d4_why = "B"
+''',
+}
 
 ALTERNATIVE = {
     "lime_explain_answer": '''
