@@ -36,6 +36,7 @@ __all__ = [
     "as_float_array",
     "call",
     "reference",
+    "StudentError",
 ]
 
 
@@ -64,7 +65,7 @@ class _NotAttempted(Exception):
     """The answer is the stub (``NotImplementedError``) or ``None``."""
 
 
-class _StudentError(Exception):
+class StudentError(Exception):
     """The student's code raised while the check called it."""
 
     def __init__(self, call_text: str, error: BaseException):
@@ -122,7 +123,7 @@ def call(function: Callable, *args: Any, **kwargs: Any) -> Any:
     except Exception as error:  # the student's code failed: report, never crash the check
         name = getattr(function, "__name__", "your function")
         parts = [_describe(a) for a in args] + [f"{k}={_describe(v)}" for k, v in kwargs.items()]
-        raise _StudentError(f"{name}({', '.join(parts)})", error) from error
+        raise StudentError(f"{name}({', '.join(parts)})", error) from error
     finally:
         IN_STUDENT_CODE.reset(token)
 
@@ -268,7 +269,7 @@ class Exercise:
         except _NotAttempted:
             return Feedback(self.title, Outcome.NOT_ATTEMPTED,
                             "not attempted yet: replace `raise NotImplementedError()` with your code.")
-        except _StudentError as failure:
+        except StudentError as failure:
             error = failure.error
             # Show the student's frames only (skip the frame of `call`).
             student_tb = error.__traceback__.tb_next if error.__traceback__ else None

@@ -18,7 +18,8 @@ import math
 import numpy as np
 import shap
 
-from ._core import Exercise, Incorrect, _StudentError, as_float_array, call, check_choice, reference
+from ._core import Exercise, Incorrect, StudentError, as_float_array, call, check_choice
+from ._games import Game, coalitions, dividend_game, game_shapley
 
 __all__ = ["game_shapley", "D1_PLAYERS", "D1_GAME", "D1_ORDERINGS", "shapley_values",
            "shapley_kernel_weight", "kernel_shap", "d1_shapley", "d1_why"]
@@ -47,96 +48,6 @@ KERNEL_SIZES = (5, 2, 3, 8)
 
 
 # --------------------------------------------------------------------------------------------
-# Oracle: exact Shapley values of a game, computed by shap
-
-
-def _coalitions(players):
-    """Every subset of ``players`` as a frozenset, from the empty set to the grand coalition."""
-    return [frozenset(c) for r in range(len(players) + 1) for c in itertools.combinations(players, r)]
-
-
-@reference
-def game_shapley(v, players) -> np.ndarray:
-    """Exact Shapley values of a cooperative game, computed by ``shap.KernelExplainer``.
-
-    The game becomes a model of 0/1 membership indicators, ``model(z) = v({players i with z_i = 1})``,
-    explained at ``x = (1, ..., 1)`` against the background row ``(0, ..., 0)``. Asked for at least
-    2^M - 2 samples, KernelExplainer uses every coalition once and its answer is exact.
-
-    Parameters
-    ----------
-    v : callable
-        ``v(coalition)`` returns the worth (a number) of a ``frozenset`` of players.
-    players : sequence of hashable, of length M (1 <= M <= 12)
-
-    Returns
-    -------
-    ndarray of shape (M,)
-        The Shapley value of each player, in the order of ``players``.
-    """
-    players = tuple(players)
-    if not 1 <= len(players) <= 12:
-        raise ValueError(f"players must hold 1 to 12 players, got {len(players)}")
-
-    def model(Z):  # Z: (n, M) membership indicators
-        return np.array([float(v(frozenset(p for p, z in zip(players, row) if z > 0.5))) for row in Z])
-
-    M = len(players)
-    explainer = shap.KernelExplainer(model, np.zeros((1, M)), silent=True)
-    values = explainer.shap_values(np.ones((1, M)), nsamples=2 ** M, l1_reg=False, silent=True)
-    return np.asarray(values, dtype=float).reshape(M)
-
-
-class Game:
-    """A game given by its table of worths; what the checks pass to the student's function.
-
-    It accepts any iterable of players as a coalition (a frozenset, a set, a tuple, a list) and
-    refuses anything that is not a subset of the players, with a message saying so.
-    """
-
-    def __init__(self, players, table):
-        self.players, self.table = tuple(players), dict(table)
-        self.__name__ = "v"
-
-    def __call__(self, coalition):
-        try:
-            key = frozenset(coalition)
-        except TypeError:
-            raise TypeError(f"v expects a coalition (a frozenset of players), got {coalition!r}") from None
-        if key not in self.table:
-            raise ValueError(f"v was called with {set(key)!r}, which is not a coalition of the "
-                             f"players {self.players!r}")
-        return self.table[key]
-
-    def __add__(self, other):
-        return Game(self.players, {S: self.table[S] + other.table[S] for S in self.table})
-
-    @property
-    def total(self):
-        return self.table[frozenset(self.players)] - self.table[frozenset()]
-
-
-def _dividend_game(players, rng, *, empty=0.0, symmetric=(), dummy=None):
-    """A game ``v(S) = empty + sum of d_T over non-empty T within S`` with random integer d_T.
-
-    Players in ``symmetric`` (a pair) are made interchangeable; ``dummy`` is in no T with d_T != 0.
-    """
-    players = tuple(players)
-    swap = {symmetric[0]: symmetric[1], symmetric[1]: symmetric[0]} if symmetric else {}
-    dividends = {}
-    for T in _coalitions(players)[1:]:
-        twin = frozenset(swap.get(p, p) for p in T)
-        if dummy is not None and dummy in T:
-            dividends[T] = 0.0
-        elif twin in dividends:
-            dividends[T] = dividends[twin]
-        else:
-            dividends[T] = float(rng.integers(-4, 10))
-    table = {S: empty + sum(d for T, d in dividends.items() if T <= S) for S in _coalitions(players)}
-    return Game(players, table)
-
-
-# --------------------------------------------------------------------------------------------
 # Exercise 2.1: exact Shapley values
 
 
@@ -146,7 +57,7 @@ def _weighted_marginals(game, weight):
     out = np.zeros(M)
     for k, i in enumerate(players):
         others = [p for p in players if p != i]
-        for S in _coalitions(others):
+        for S in coalitions(others):
             out[k] += weight(len(S), M) * (game.table[S | {i}] - game.table[S])
     return out
 
@@ -189,7 +100,7 @@ def _check_additive(answer, players, rng):
     """On v(S) = c + sum of a_i, every marginal contribution of i is a_i: phi must be a."""
     a = rng.integers(1, 9, len(players)).astype(float)
     c = float(rng.integers(1, 5))
-    game = Game(players, {S: c + sum(a[players.index(p)] for p in S) for S in _coalitions(players)})
+    game = Game(players, {S: c + sum(a[players.index(p)] for p in S) for S in coalitions(players)})
     phi = _shapley_of(answer, game)
     if _close(phi, a, GAME_RTOL):
         return
@@ -229,10 +140,10 @@ def _check_shapley_values(answer, *, seed=0, n_players=4, players=None):
     if len(players) < 1:
         raise ValueError("a game needs at least one player")
     _check_additive(answer, players, rng)
-    _check_game(answer, _dividend_game(players, rng, empty=float(rng.integers(-3, 4))))
+    _check_game(answer, dividend_game(players, rng, empty=float(rng.integers(-3, 4))))
     if len(players) >= 3:
         pair, dummy = (players[1], players[2]), players[0]
-        game = _dividend_game(players, rng, symmetric=pair, dummy=dummy)
+        game = dividend_game(players, rng, symmetric=pair, dummy=dummy)
         phi = _shapley_of(answer, game)
         if abs(phi[1] - phi[2]) > GAME_RTOL * max(1.0, np.abs(phi).max()):
             raise Incorrect(f"symmetry fails: players {pair[0]!r} and {pair[1]!r} are interchangeable "
@@ -242,7 +153,7 @@ def _check_shapley_values(answer, *, seed=0, n_players=4, players=None):
                             f"(v(S + {dummy!r}) = v(S)) but gets {phi[0]:.4g}, not 0.")
         _check_game(answer, game)
     # Additivity: the values of v + w are the values of v plus those of w (no state kept between calls).
-    first, second = (_dividend_game(players, rng) for _ in range(2))
+    first, second = (dividend_game(players, rng) for _ in range(2))
     phi_sum = _shapley_of(answer, first + second)
     phi_parts = _shapley_of(answer, first) + _shapley_of(answer, second)
     if not _close(phi_sum, phi_parts, GAME_RTOL):
@@ -388,7 +299,7 @@ _INFINITE_WEIGHTS = ("the empty and the full coalition have infinite kernel weig
 def _kernel_shap_of(answer, f, x, background, n_samples, seed):
     try:
         result = call(answer, f, x.copy(), background.copy(), n_samples=n_samples, random_state=seed)
-    except _StudentError as failure:
+    except StudentError as failure:
         if isinstance(failure.error, np.linalg.LinAlgError):  # inf or NaN weights in the solve
             raise Incorrect(f"your least-squares solve failed ({failure.error}): "
                             + _INFINITE_WEIGHTS) from None

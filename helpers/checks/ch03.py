@@ -15,7 +15,6 @@ import numpy as np
 from lime.lime_tabular import LimeTabularExplainer
 from sklearn.linear_model import LinearRegression, Ridge
 from sklearn.metrics import jaccard_score
-from sklearn.utils import check_random_state
 
 from ._core import Exercise, Incorrect, as_float_array, call, check_choice
 
