@@ -75,7 +75,8 @@ class Course:
     def __init__(self, root: pathlib.Path):
         self.root = root
         self.expected: dict[tuple[str, str], dict[str, bool]] = {}  # (student, chapter) -> cell -> passes
-        shutil.copytree(ROOT / "solutions", root / "solutions")
+        for chapter in chapters():  # only the chapters under test (COURSE_CHAPTERS)
+            shutil.copytree(ROOT / "solutions" / chapter, root / "solutions" / chapter)
         _nbgrader("generate_assignment", "*", "--force", root=root)
 
     def release(self, chapter):
@@ -123,7 +124,10 @@ def _add_cheats(course: Course, shard_of):
     # Tampering and in-kernel cheats, one per test cell; every attacked answer is wrong.
     sources = dict(solution)
     sources["taxonomy_answer"] = wrong["taxonomy_answer"] + SHOWTRACEBACK
-    sources["permutation_importance_answer"] = wrong["permutation_importance_answer"]
+    # hands the work to scikit-learn (the library the exercise reimplements) and edits its test
+    sources["permutation_importance_answer"] = next(
+        source for label, source, _ in answers.WRONG["permutation_importance_answer"]
+        if label == "delegates to scikit-learn")
     sources["grouped_permutation_importance_answer"] = wrong["grouped_permutation_importance_answer"] + MONKEYPATCH
     sources["d2_importances_answer"] = wrong["d2_importances_answer"]
     sources["d2_why_answer"] = ALWAYS_EQUAL

@@ -145,3 +145,59 @@ def test_an_answer_that_delegates_to_a_course_reference_is_incorrect():
     feedback = EXERCISE.run(lambda x: squares(x))
     assert feedback.outcome is Outcome.INCORRECT and "reference implementation" in feedback.message
     assert squares(np.arange(2.0)).tolist() == [0.0, 1.0]                # the guard is reset after
+
+
+# A library that "implements the exercise": the standard library's statistics module (pure Python).
+FORBIDDING = Exercise(title="Exercise 0.2 square", check=_square_check, section="0. Squares",
+                      forbidden={"statistics": "the statistics module"})
+
+
+def test_an_answer_that_runs_the_forbidden_library_is_incorrect():
+    import statistics
+    from statistics import fmean  # bound before the check: still caught, the library's code runs
+
+    def delegates(x):
+        return np.array([fmean([v * v]) for v in x])
+
+    def delegates_via_module(x):
+        return np.array([statistics.fmean([v, v]) ** 2 for v in x])
+
+    for answer in (delegates, delegates_via_module):
+        feedback = FORBIDDING.run(answer)
+        assert feedback.outcome is Outcome.INCORRECT, feedback
+        assert "runs the statistics module" in feedback.message
+    assert FORBIDDING.run(lambda x: x ** 2).outcome is Outcome.CORRECT
+    assert EXERCISE.run(delegates).outcome is Outcome.CORRECT            # allowed where not forbidden
+
+
+def test_a_delegating_answer_that_also_fails_is_reported_as_delegating():
+    import statistics
+
+    def delegates_then_raises(x):
+        statistics.fmean([1.0])
+        raise ValueError("and then fails")
+
+    feedback = FORBIDDING.run(delegates_then_raises)
+    assert feedback.outcome is Outcome.INCORRECT and "statistics module" in feedback.message
+
+
+def test_the_trace_function_is_restored_and_guarded():
+    import sys
+
+    def tracer(frame, event, arg):
+        return None
+
+    sys.settrace(tracer)                      # a debugger's trace function survives a check
+    try:
+        assert FORBIDDING.run(lambda x: x ** 2).outcome is Outcome.CORRECT
+        assert sys.gettrace() is tracer
+    finally:
+        sys.settrace(None)
+
+    def untraces(x):
+        sys.settrace(None)
+        return x ** 2
+
+    feedback = FORBIDDING.run(untraces)
+    assert feedback.outcome is Outcome.INCORRECT and "sys.settrace" in feedback.message
+    assert sys.gettrace() is None

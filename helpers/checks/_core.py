@@ -17,8 +17,12 @@ from __future__ import annotations
 
 import enum
 import functools
+import importlib
+import os
+import sys
 import traceback
 import warnings
+from contextvars import ContextVar
 from dataclasses import dataclass, field
 from typing import Any, Callable
 
@@ -102,16 +106,75 @@ def _describe(value: Any) -> str:
     return f"<{type(value).__name__}>"
 
 
+# The libraries an exercise asks the student to reimplement, while its check runs: pairs of
+# (where their code lives, how to name them), set by Exercise.run and read by call().
+_FORBIDDEN: ContextVar[tuple[tuple[str, str], ...]] = ContextVar("forbidden", default=())
+
+
+def _code_locations(modules: dict[str, str]) -> tuple[tuple[str, str], ...]:
+    """``{module name: label}`` -> ``((file or folder prefix, label), ...)`` of the modules' code."""
+    locations = []
+    for name, label in modules.items():
+        module = importlib.import_module(name)
+        if hasattr(module, "__path__"):  # a package: every file below its folder
+            locations += [(os.path.join(folder, ""), label) for folder in module.__path__]
+        else:
+            locations.append((module.__file__, label))
+    return tuple(locations)
+
+
+def _watch(locations: tuple[tuple[str, str], ...]) -> tuple[Callable, list[str]]:
+    """A trace function that notes the files of forbidden libraries whose code starts running.
+
+    It is called once per new Python frame and returns None, so no line is traced; code that
+    makes many small Python calls (a forest's predict) still runs up to about twice as slowly.
+    """
+    prefixes, seen = tuple(prefix for prefix, _ in locations), []
+
+    def watch(frame, event, arg):
+        if not seen and frame.f_code.co_filename.startswith(prefixes):
+            seen.append(frame.f_code.co_filename)
+        return None
+
+    return watch, seen
+
+
 def call(function: Callable, *args: Any, **kwargs: Any) -> Any:
     """Call the student's ``function``; classify what it raises.
 
     ``NotImplementedError`` (the released stub) becomes NOT ATTEMPTED, any other exception
-    becomes ERROR with the call shown by the shapes and types of its arguments.
+    becomes ERROR with the call shown by the shapes and types of its arguments. A function that
+    runs the library the exercise reimplements (see ``Exercise.forbidden``) is INCORRECT.
     """
     if function is None:
         raise _NotAttempted()
     if not callable(function):
         raise Incorrect(f"expected a function, got a {type(function).__name__}.")
+    locations = _FORBIDDEN.get()
+    if locations:
+        (watch, seen), previous = _watch(locations), sys.gettrace()
+        sys.settrace(watch)
+        try:
+            result = _call_student(function, args, kwargs)
+        except (Incorrect, _NotAttempted, StudentError):
+            if not seen:
+                raise
+            result = None
+        finally:
+            replaced = sys.gettrace() is not watch
+            sys.settrace(previous)
+        if seen:
+            label = next(label for prefix, label in locations if seen[0].startswith(prefix))
+            raise Incorrect(f"your function runs {label}, the implementation this exercise asks "
+                            "you to write yourself (the checks compare your result with it).")
+        if replaced:
+            raise Incorrect("your function changed Python's trace function (`sys.settrace`, which "
+                            "debuggers also use), which the checks need: remove it from the function.")
+        return result
+    return _call_student(function, args, kwargs)
+
+
+def _call_student(function: Callable, args: tuple, kwargs: dict) -> Any:
     token = IN_STUDENT_CODE.set(True)
     try:
         return function(*args, **kwargs)
@@ -249,17 +312,30 @@ class Exercise:
         The notebook section that explains the method, named in every failure message.
     hints : list of str
         Graduated hints, from a nudge to an outline (never the code).
+    forbidden : dict of str to str
+        The libraries that implement what the exercise asks for, ``{module: label}`` (a package
+        covers its submodules), e.g. ``{"shap": "shap"}``. If their code runs inside the
+        student's function while the check calls it, the answer is INCORRECT. The checks
+        themselves still use these libraries as oracles.
     """
 
     title: str
     check: Callable[..., None]
     section: str
     hints: list[str] = field(default_factory=list)
+    forbidden: dict[str, str] = field(default_factory=dict)
 
     def run(self, *answers: Any, **options: Any) -> Feedback:
         """Check the answer(s) and return the feedback; never raises for the student's faults."""
         if not answers or any(answer is None for answer in answers):
             return Feedback(self.title, Outcome.NOT_ATTEMPTED, "no answer yet (the value is None).")
+        token = _FORBIDDEN.set(_code_locations(self.forbidden))
+        try:
+            return self._run(answers, options)
+        finally:
+            _FORBIDDEN.reset(token)
+
+    def _run(self, answers: tuple, options: dict) -> Feedback:
         try:
             with warnings.catch_warnings():
                 # A warning printed to stderr in a test cell makes nbgrader give 0 points: silence

@@ -243,6 +243,7 @@ permutation_importance = Exercise(
         "Fill `importances = np.empty((n_features, n_repeats))` in a double loop over features and "
         "repeats, and return it.",
     ],
+    forbidden={"sklearn.inspection._permutation_importance": "scikit-learn's permutation_importance"},
 )
 
 
@@ -303,6 +304,7 @@ grouped_permutation_importance = Exercise(
         "permutation breaks the correlation inside the group and measures something else.",
         "Return an array of shape (len(groups), n_repeats).",
     ],
+    forbidden={"sklearn.inspection._permutation_importance": "scikit-learn's permutation_importance"},
 )
 
 

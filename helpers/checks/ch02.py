@@ -176,6 +176,7 @@ shapley_values = Exercise(
         "Return `np.array(values)` in the order of `players`. Test it on the glove game: the left "
         "glove's owner gets 4, each right glove 1.",
     ],
+    forbidden={"shap": "the shap library"},
 )
 
 
@@ -243,6 +244,7 @@ shapley_kernel_weight = Exercise(
         "Two cases: s = 0 or s = M (return `math.inf`), and everything in between.",
         "`math.comb(M, s)` is the binomial coefficient C(M, s).",
     ],
+    forbidden={"shap": "the shap library"},
 )
 
 
@@ -419,6 +421,7 @@ kernel_shap = Exercise(
         "(`rng.choice`), then a uniformly random subset of that size "
         "(`rng.random((K, M)).argsort(axis=1) < s[:, None]`); the sampled rows then all get weight 1.",
     ],
+    forbidden={"shap": "the shap library"},
 )
 
 

@@ -294,6 +294,7 @@ lime_explain = Exercise(
         "Weighted R^2 = 1 - sum(pi (y - g)^2) / sum(pi (y - ybar)^2), with ybar = "
         "np.average(y, weights=pi). Default width: 0.75 * sqrt(n_features).",
     ],
+    forbidden={"lime": "the lime library"},
 )
 
 

@@ -271,6 +271,11 @@ def permutation_importance(model, X, y, *, n_repeats=5, random_state=None):
             out[j, r] = baseline - model.score(X_perm, y)
     return out
 ''', r"same random_state gave different"),
+        ("delegates to scikit-learn", '''
+def permutation_importance(model, X, y, *, n_repeats=5, random_state=None):
+    from sklearn.inspection import permutation_importance as sklearn_importance
+    return sklearn_importance(model, X, y, n_repeats=n_repeats, random_state=random_state).importances
+''', r"runs scikit-learn's permutation_importance"),
     ],
     "grouped_permutation_importance_answer": [
         ("delegates to the course's reference", '''

@@ -262,6 +262,18 @@ def shapley_values(v, players):
                 phi[k] += weight * (worth(S | {i}) - worth(S))
     return phi
 ''', r"efficiency fails|additivity fails|differ from shap"),
+        ("delegates to shap", '''
+def shapley_values(v, players):
+    import shap
+    players = list(players)
+    M = len(players)
+
+    def model(Z):
+        return np.array([v(frozenset(p for p, z in zip(players, row) if z > 0.5)) for row in Z])
+
+    explainer = shap.KernelExplainer(model, np.zeros((1, M)), silent=True)
+    return np.asarray(explainer.shap_values(np.ones((1, M)), nsamples=2 ** M, silent=True)).reshape(M)
+''', r"runs the shap library"),
     ],
     "shapley_kernel_weight_answer": [
         ("uniform weights", '''
@@ -399,6 +411,12 @@ def kernel_shap(f, x, background, n_samples=2048, random_state=None):
     rest = np.linalg.lstsq(A * root[:, None], (worth - masks[:, -1] * total) * root, rcond=None)[0]
     return np.append(rest, total - rest.sum())
 ''', r"binomial coefficient"),
+        ("delegates to shap", '''
+def kernel_shap(f, x, background, n_samples=2048, random_state=None):
+    import shap
+    explainer = shap.KernelExplainer(f, background, silent=True)
+    return np.asarray(explainer.shap_values(x, nsamples=n_samples, silent=True), dtype=float).reshape(-1)
+''', r"runs the shap library"),
     ],
     "d1_shapley_answer": [
         ("stand-alone worths as the values", '''

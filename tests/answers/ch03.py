@@ -214,6 +214,17 @@ WRONG = {
         ("slopes per raw unit", _lime_with(
             ("A = np.column_stack([np.ones(n_samples), U])", "A = np.column_stack([np.ones(n_samples), Z - x])")),
          r"slopes per raw unit"),
+        ("delegates to lime", '''
+def lime_explain(f, x, X_train, *, kernel_width=None, n_samples=5000, random_state=None):
+    from lime.lime_tabular import LimeTabularExplainer
+    explainer = LimeTabularExplainer(np.asarray(X_train), mode="regression", discretize_continuous=False,
+                                     kernel_width=kernel_width, random_state=random_state)
+    explanation = explainer.explain_instance(np.asarray(x), f, num_features=len(x), num_samples=n_samples)
+    coef = np.zeros(len(x))
+    for j, weight in explanation.as_map()[explanation.available_labels()[0] if explanation.mode == "classification" else 1]:
+        coef[j] = weight
+    return {"coef": coef, "intercept": float(np.ravel(explanation.intercept)[0]), "r2": float(explanation.score)}
+''', r"runs the lime library"),
     ],
     "topk_jaccard_answer": [
         ("signed weights", '''
