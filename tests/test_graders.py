@@ -33,7 +33,7 @@ def _cases(kind):
                                        id=f"{chapter}:{answer_id}:{label}")
                           for label, source, pattern in wrongs]
         else:
-            table = getattr(answers, kind.upper())
+            table = getattr(answers, kind.upper(), {})
             cases += [pytest.param(chapter, answer_id, table[answer_id], id=f"{chapter}:{answer_id}")
                       for answer_id in table]
     return cases
@@ -61,6 +61,13 @@ def test_solution_notebook_answers_pass(chapter):
     for answer_id in run.tests:
         for result in run.replay(answer_id, run.cells[answer_id].source):
             assert result.passed, f"{result.grade_id}: the solution fails: {result.message}"
+
+
+@pytest.mark.parametrize(("chapter", "answer_id", "source"), _cases("bases"))
+def test_base_of_planted_pitfalls_passes(chapter, answer_id, source):
+    """A wrong answer planted in a correct base differs from a right answer by its pitfall alone."""
+    for result in run_of(chapter).replay(answer_id, source):
+        assert result.passed, f"{result.grade_id} fails the base of the planted pitfalls: {result.message}"
 
 
 @pytest.mark.parametrize(("chapter", "answer_id", "source"), _cases("alternative"))

@@ -11,13 +11,11 @@ from __future__ import annotations
 
 import numpy as np
 import pandas as pd
-from sklearn.ensemble import RandomForestRegressor
 from sklearn.inspection import permutation_importance as _sk_permutation_importance
-from sklearn.linear_model import LinearRegression
 from sklearn.metrics import r2_score
 
 from helpers.data import make_linear_data
-from helpers.models import train_forest
+from helpers.models import train_forest, train_linear
 from ._core import Exercise, Incorrect, as_float_array, call, check_choice, reference
 
 __all__ = ["taxonomy", "permutation_importance", "grouped_permutation_importance",
@@ -130,7 +128,7 @@ def _compare_means(yours, expected, sem, labels, source):
 
 
 def _forest(X, y, seed):
-    return RandomForestRegressor(n_estimators=30, min_samples_leaf=3, random_state=seed).fit(X, y)
+    return train_forest(X, y, n_estimators=30, min_samples_leaf=3, random_state=seed)
 
 
 # --------------------------------------------------------------------------------------------
@@ -199,7 +197,7 @@ taxonomy = Exercise(
 
 def _check_permutation_importance(answer, *, seed=0, n_samples=400, n_features=4, n_repeats=20):
     X, y, _ = make_linear_data(n_samples, n_features, noise=0.5, random_state=seed)
-    model = LinearRegression().fit(X, y)
+    model = train_linear(X, y)
     X_before = X.copy()
     imp = _importances(answer, model, X, y, n_repeats, seed)
     if not np.array_equal(X, X_before):
@@ -256,7 +254,7 @@ def _check_grouped(answer, *, seed=0, n_samples=400, n_repeats=20):
     X, y, _ = make_linear_data(n_samples, 5, coef=coef, correlated=(0, 1), corr=0.95, noise=0.5,
                                random_state=seed)
     groups = [[0, 1], [2], [3, 4]]
-    model = LinearRegression().fit(X, y)
+    model = train_linear(X, y)
     X_before = X.copy()
     imp = _importances(answer, model, X, y, n_repeats, seed, extra=(groups,))
     if not np.array_equal(X, X_before):

@@ -5,7 +5,36 @@ cells without the solution markers); every test cell must pass.
 ALTERNATIVE: correct answers written differently from the solution; every test cell must pass.
 WRONG: plausible wrong answers from the pitfalls the chapter teaches, as (label, source, pattern):
 the answer's test cells must fail, and the feedback message must match ``pattern``.
+BASES: correct answers that some WRONG answers plant one pitfall in; every test cell must pass.
 """
+
+from tests.answers._plant import planted
+
+# A correct vectorised answer: the base the kernel_shap pitfalls below are planted in.
+_KERNEL_SHAP = '''
+def kernel_shap(f, x, background, n_samples=2048, random_state=None):
+    M, rng = len(x), np.random.default_rng(random_state)
+    base = f(background).mean()
+    total = f(x[None, :])[0] - base
+    if 2 ** M - 2 <= n_samples:
+        masks = (np.arange(1, 2 ** M - 1)[:, None] >> np.arange(M)) & 1 == 1
+        s = masks.sum(axis=1)
+        weights = (M - 1) / (np.array([math.comb(M, k) for k in s]) * s * (M - s))
+    else:
+        sizes = np.arange(1, M)
+        p = (M - 1) / (sizes * (M - sizes))
+        s = rng.choice(sizes, size=n_samples, p=p / p.sum())
+        masks = rng.random((n_samples, M)).argsort(axis=1) < s[:, None]
+        weights = np.ones(n_samples)
+    mixed = np.where(masks[:, None, :], x, background)
+    worth = f(mixed.reshape(-1, M)).reshape(len(masks), len(background)).mean(axis=1) - base
+    A = masks[:, :-1] - masks[:, -1:].astype(float)
+    root = np.sqrt(weights)
+    rest = np.linalg.lstsq(A * root[:, None], (worth - masks[:, -1] * total) * root, rcond=None)[0]
+    return np.append(rest, total - rest.sum())
+'''
+
+BASES = {"kernel_shap_answer": _KERNEL_SHAP}
 
 REFERENCE = {
     "shapley_values_answer": '''
@@ -314,25 +343,19 @@ def kernel_shap(f, x, background, n_samples=2048, random_state=None):
     rest = np.linalg.lstsq(A, worth - masks[:, -1] * total, rcond=None)[0]
     return np.append(rest, total - rest.sum())
 ''', r"uniform instead of Shapley-kernel weights"),
-        ("no efficiency constraint", '''
-def kernel_shap(f, x, background, n_samples=2048, random_state=None):
-    M, rng = len(x), np.random.default_rng(random_state)
-    if 2 ** M - 2 <= n_samples:
-        masks = (np.arange(1, 2 ** M - 1)[:, None] >> np.arange(M)) & 1 == 1
-        s = masks.sum(axis=1)
-        weights = (M - 1) / (np.array([math.comb(M, k) for k in s]) * s * (M - s))
-    else:
-        sizes = np.arange(1, M)
-        p = (M - 1) / (sizes * (M - sizes))
-        s = rng.choice(sizes, size=n_samples, p=p / p.sum())
-        masks = rng.random((n_samples, M)).argsort(axis=1) < s[:, None]
-        weights = np.ones(n_samples)
-    mixed = np.where(masks[:, None, :], x, background)
-    worth = f(mixed.reshape(-1, M)).reshape(len(masks), len(background)).mean(axis=1)
-    A = np.column_stack([np.ones(len(masks)), masks])
+        ("no efficiency constraint", planted(
+            _KERNEL_SHAP,
+            ("    base = f(background).mean()\n    total = f(x[None, :])[0] - base\n", ""),
+            (".mean(axis=1) - base\n", ".mean(axis=1)\n"),
+            ("""    A = masks[:, :-1] - masks[:, -1:].astype(float)
+    root = np.sqrt(weights)
+    rest = np.linalg.lstsq(A * root[:, None], (worth - masks[:, -1] * total) * root, rcond=None)[0]
+    return np.append(rest, total - rest.sum())
+""", """    A = np.column_stack([np.ones(len(masks)), masks])
     root = np.sqrt(weights)
     return np.linalg.lstsq(A * root[:, None], worth * root, rcond=None)[0][1:]
-''', r"efficiency fails"),
+""")),
+         r"efficiency fails"),
         ("empty and full coalitions with infinite weight", '''
 def kernel_shap(f, x, background, n_samples=2048, random_state=None):
     M = len(x)
@@ -348,15 +371,19 @@ def kernel_shap(f, x, background, n_samples=2048, random_state=None):
         normal = A.T @ (weights[:, None] * A)
         return np.linalg.solve(normal, A.T @ (weights * worth))[1:]
 ''', r"infinite kernel weight"),
-        ("background mean instead of background rows", '''
-def kernel_shap(f, x, background, n_samples=2048, random_state=None):
-    M, rng = len(x), np.random.default_rng(random_state)
-    mean = background.mean(axis=0)
-    base = f(mean[None, :])[0]
-    total = f(x[None, :])[0] - base
-    if 2 ** M - 2 <= n_samples:
-        masks = (np.arange(1, 2 ** M - 1)[:, None] >> np.arange(M)) & 1 == 1
-        s = masks.sum(axis=1)
+        ("background mean instead of background rows", planted(
+            _KERNEL_SHAP,
+            ("    base = f(background).mean()\n", "    mean = background.mean(axis=0)\n    base = f(mean[None, :])[0]\n"),
+            ("    mixed = np.where(masks[:, None, :], x, background)\n"
+             "    worth = f(mixed.reshape(-1, M)).reshape(len(masks), len(background)).mean(axis=1) - base\n",
+             "    worth = f(np.where(masks, x, mean)) - base\n")),
+         r"efficiency fails|background MEAN"),
+        ("masks swapped", planted(
+            _KERNEL_SHAP, ("np.where(masks[:, None, :], x, background)", "np.where(masks[:, None, :], background, x)")),
+         r"swapped|opposite sign"),
+        ("kernel without the binomial coefficient", planted(
+            _KERNEL_SHAP,
+            ("""        s = masks.sum(axis=1)
         weights = (M - 1) / (np.array([math.comb(M, k) for k in s]) * s * (M - s))
     else:
         sizes = np.arange(1, M)
@@ -364,53 +391,13 @@ def kernel_shap(f, x, background, n_samples=2048, random_state=None):
         s = rng.choice(sizes, size=n_samples, p=p / p.sum())
         masks = rng.random((n_samples, M)).argsort(axis=1) < s[:, None]
         weights = np.ones(n_samples)
-    worth = f(np.where(masks, x, mean)) - base
-    A = masks[:, :-1] - masks[:, -1:].astype(float)
-    root = np.sqrt(weights)
-    rest = np.linalg.lstsq(A * root[:, None], (worth - masks[:, -1] * total) * root, rcond=None)[0]
-    return np.append(rest, total - rest.sum())
-''', r"efficiency fails|background MEAN"),
-        ("masks swapped", '''
-def kernel_shap(f, x, background, n_samples=2048, random_state=None):
-    M, rng = len(x), np.random.default_rng(random_state)
-    base = f(background).mean()
-    total = f(x[None, :])[0] - base
-    if 2 ** M - 2 <= n_samples:
-        masks = (np.arange(1, 2 ** M - 1)[:, None] >> np.arange(M)) & 1 == 1
-        s = masks.sum(axis=1)
-        weights = (M - 1) / (np.array([math.comb(M, k) for k in s]) * s * (M - s))
-    else:
-        sizes = np.arange(1, M)
-        p = (M - 1) / (sizes * (M - sizes))
-        s = rng.choice(sizes, size=n_samples, p=p / p.sum())
-        masks = rng.random((n_samples, M)).argsort(axis=1) < s[:, None]
-        weights = np.ones(n_samples)
-    mixed = np.where(masks[:, None, :], background, x)
-    worth = f(mixed.reshape(-1, M)).reshape(len(masks), len(background)).mean(axis=1) - base
-    A = masks[:, :-1] - masks[:, -1:].astype(float)
-    root = np.sqrt(weights)
-    rest = np.linalg.lstsq(A * root[:, None], (worth - masks[:, -1] * total) * root, rcond=None)[0]
-    return np.append(rest, total - rest.sum())
-''', r"swapped|opposite sign"),
-        ("kernel without the binomial coefficient", '''
-def kernel_shap(f, x, background, n_samples=2048, random_state=None):
-    M, rng = len(x), np.random.default_rng(random_state)
-    base = f(background).mean()
-    total = f(x[None, :])[0] - base
-    if 2 ** M - 2 <= n_samples:
-        masks = (np.arange(1, 2 ** M - 1)[:, None] >> np.arange(M)) & 1 == 1
-    else:
+""", """    else:
         s = rng.choice(np.arange(1, M), size=n_samples)
         masks = rng.random((n_samples, M)).argsort(axis=1) < s[:, None]
     s = masks.sum(axis=1)
     weights = (M - 1) / (s * (M - s))
-    mixed = np.where(masks[:, None, :], x, background)
-    worth = f(mixed.reshape(-1, M)).reshape(len(masks), len(background)).mean(axis=1) - base
-    A = masks[:, :-1] - masks[:, -1:].astype(float)
-    root = np.sqrt(weights)
-    rest = np.linalg.lstsq(A * root[:, None], (worth - masks[:, -1] * total) * root, rcond=None)[0]
-    return np.append(rest, total - rest.sum())
-''', r"binomial coefficient"),
+""")),
+         r"binomial coefficient"),
         ("delegates to shap", '''
 def kernel_shap(f, x, background, n_samples=2048, random_state=None):
     import shap

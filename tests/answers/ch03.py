@@ -5,8 +5,12 @@ cells without the solution markers); every test cell must pass.
 ALTERNATIVE: correct answers written differently from the solution; every test cell must pass.
 WRONG: plausible wrong answers from the pitfalls the chapter teaches, as (label, source, pattern):
 the answer's test cells must fail, and the feedback message must match ``pattern``.
+BASES: correct answers that some WRONG answers plant one pitfall in; every test cell must pass.
 """
 
+from tests.answers._plant import planted
+
+# A correct vectorised answer: the base the lime_explain pitfalls below are planted in.
 _LIME = '''
 def lime_explain(f, x, X_train, *, kernel_width=None, n_samples=5000, random_state=None):
     rng = np.random.default_rng(random_state)
@@ -26,15 +30,7 @@ def lime_explain(f, x, X_train, *, kernel_width=None, n_samples=5000, random_sta
     return {"coef": beta[1:], "intercept": float(beta[0]), "r2": float(r2)}
 '''
 
-
-def _lime_with(*replacements):
-    """The vectorised answer above with one pitfall planted (each replacement must apply)."""
-    source = _LIME
-    for old, new in replacements:
-        if old not in source:
-            raise ValueError(f"replacement target not found: {old!r}")
-        source = source.replace(old, new)
-    return source
+BASES = {"lime_explain_answer": _LIME}
 
 
 _D4_RUNS_HEAD = '''
@@ -191,27 +187,27 @@ d4_why = " b "
 
 WRONG = {
     "lime_explain_answer": [
-        ("no proximity weighting", _lime_with(
+        ("no proximity weighting", planted(_LIME,
             ("pi = np.exp(-np.sum(D ** 2, axis=1) / (2 * width ** 2))", "pi = np.ones(n_samples)")),
          r"no proximity weighting"),
-        ("perturbations not scaled by the feature std", _lime_with(
+        ("perturbations not scaled by the feature std", planted(_LIME,
             ("Z = x + U * std", "Z = x + U\n    U = U / std")),
          r"standard deviation 1 in every feature's raw units"),
-        ("default width not scaled by sqrt(n_features)", _lime_with(
+        ("default width not scaled by sqrt(n_features)", planted(_LIME,
             ("0.75 * np.sqrt(len(x))", "0.75")),
          r"0\.75 \* sqrt\(n_features\)"),
-        ("the paper's exp(-d^2/w^2) kernel", _lime_with(
+        ("the paper's exp(-d^2/w^2) kernel", planted(_LIME,
             ("(2 * width ** 2)", "width ** 2")),
          r"lime's convention"),
-        ("unweighted R^2", _lime_with(
+        ("unweighted R^2", planted(_LIME,
             ("r2 = 1 - np.sum(pi * residual ** 2) / np.sum(pi * (y - np.average(y, weights=pi)) ** 2)",
              "r2 = 1 - np.sum(residual ** 2) / np.sum((y - y.mean()) ** 2)")),
          r"R\^2 is unweighted"),
-        ("distances in raw units", _lime_with(("D = U", "D = Z - x")), r"distances are in raw units"),
-        ("sampling around the training mean", _lime_with(
+        ("distances in raw units", planted(_LIME, ("D = U", "D = Z - x")), r"distances are in raw units"),
+        ("sampling around the training mean", planted(_LIME,
             ("Z = x + U * std", "Z = np.asarray(X_train).mean(axis=0) + U * std\n    U = (Z - x) / std")),
          r"centred on the training mean"),
-        ("slopes per raw unit", _lime_with(
+        ("slopes per raw unit", planted(_LIME,
             ("A = np.column_stack([np.ones(n_samples), U])", "A = np.column_stack([np.ones(n_samples), Z - x])")),
          r"slopes per raw unit"),
         ("delegates to lime", '''
