@@ -5,8 +5,13 @@ BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed
 # JupyterLab refuses to run as root without this flag.
 ROOT_FLAG := $(if $(filter 0,$(shell id -u)),--allow-root,)
+# `make test CHAPTERS=04` (or 04,05) runs one chapter's tests; empty means every chapter.
+CHAPTERS ?=
+CHAPTER_DIRS := $(if $(CHAPTERS),$(foreach c,$(subst $(comma), ,$(CHAPTERS)),$(wildcard solutions/$(c)-* course/$(c)-*)),solutions course)
+comma := ,
+export COURSE_CHAPTERS := $(CHAPTERS)
 
-.PHONY: env lab test test-fast release bench clean
+.PHONY: env lab test test-fast lint release bench clean
 
 ## env: create or refresh the virtual environment (re-installs when pyproject.toml or constraints.txt change)
 env: $(STAMP)
@@ -20,14 +25,18 @@ $(STAMP): pyproject.toml constraints.txt
 lab: $(STAMP)
 	$(BIN)/jupyter lab --notebook-dir=course $(ROOT_FLAG)
 
-## test: every test: helpers, checks, release sync, nbval over solutions/ and course/, the autograde pipeline
-test: $(STAMP)
+## test: lint, then every test: helpers, checks, release sync, the autograde pipeline, nbval over solutions/ and course/
+test: $(STAMP) lint
 	MPLBACKEND=Agg $(BIN)/python -m pytest tests
-	MPLBACKEND=Agg $(BIN)/python -m pytest --nbval-lax -p no:cacheprovider solutions course
+	MPLBACKEND=Agg $(BIN)/python -m pytest --nbval-lax -p no:cacheprovider $(CHAPTER_DIRS)
 
-## test-fast: the unit tests only (helpers and checks), in seconds
+## test-fast: the unit tests only (helpers, check framework, graders on small inputs), in seconds
 test-fast: $(STAMP)
-	MPLBACKEND=Agg $(BIN)/python -m pytest tests -m "not pipeline"
+	MPLBACKEND=Agg $(BIN)/python -m pytest tests -m "not pipeline and not slow"
+
+## lint: ruff over helpers/, tests/ and the scripts
+lint: $(STAMP)
+	$(BIN)/ruff check helpers tests .ci nbgrader_config.py
 
 ## release: regenerate course/ from solutions/ with nbgrader (never edit course/ by hand)
 release: $(STAMP)

@@ -9,8 +9,8 @@ cell followed by its test cells on a copy of that snapshot.
 from __future__ import annotations
 
 import copy
-import os
 import importlib
+import os
 import pathlib
 import re
 from dataclasses import dataclass

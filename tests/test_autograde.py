@@ -19,8 +19,7 @@ import sys
 import nbformat
 import pytest
 
-from tests.notebook_tools import (ROOT, catalogue, chapters, grade_id, is_answer, is_test, read,
-                                  replace_answers)
+from tests.notebook_tools import ROOT, catalogue, chapters, grade_id, is_answer, is_test, read, replace_answers
 
 pytestmark = pytest.mark.pipeline
 

@@ -3,8 +3,7 @@
 import numpy as np
 import pytest
 
-from helpers.checks._core import (CheckFailed, Exercise, Feedback, Incorrect, Outcome, as_float_array,
-                                  call)
+from helpers.checks._core import CheckFailed, Exercise, Feedback, Incorrect, Outcome, as_float_array, call
 
 
 def _square_check(answer):
@@ -96,7 +95,7 @@ def test_warnings_are_silenced_during_a_check(recwarn):
     import warnings
 
     def noisy(x):
-        warnings.warn("library chatter", UserWarning)
+        warnings.warn("library chatter", UserWarning, stacklevel=2)
         return x ** 2
 
     assert EXERCISE.run(noisy).passed and not recwarn.list

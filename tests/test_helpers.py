@@ -14,7 +14,6 @@ import helpers  # noqa: E402
 from helpers import data, models, plots  # noqa: E402
 from helpers.checks import grading_copy  # noqa: E402
 
-
 # ---------------------------------------------------------------------------------------- data
 
 def test_importance_data_has_the_documented_columns_and_truth():

@@ -22,13 +22,15 @@ import os
 import sys
 import traceback
 import warnings
+from collections.abc import Callable
 from contextvars import ContextVar
 from dataclasses import dataclass, field
-from typing import Any, Callable
+from typing import Any
 
 import numpy as np
 
-from helpers._context import IN_STUDENT_CODE, Delegated as _Delegated
+from helpers._context import IN_STUDENT_CODE
+from helpers._context import Delegated as _Delegated
 
 __all__ = [
     "CheckFailed",
@@ -202,7 +204,7 @@ def as_float_array(value: Any, what: str, shape: tuple[int, ...] | None = None) 
     try:
         array = np.array(value, dtype=float)
     except (TypeError, ValueError) as error:
-        raise Incorrect(f"{what} should be a numeric array; got {type(value).__name__} ({error}).")
+        raise Incorrect(f"{what} should be a numeric array; got {type(value).__name__} ({error}).") from None
     if shape is not None and array.shape != shape:
         raise Incorrect(f"{what} should have shape {shape}; yours has shape {array.shape}.")
     if not np.all(np.isfinite(array)):

@@ -16,6 +16,7 @@ from sklearn.metrics import r2_score
 
 from helpers.data import make_linear_data
 from helpers.models import train_forest, train_linear
+
 from ._core import Exercise, Incorrect, as_float_array, call, check_choice, reference
 
 __all__ = ["taxonomy", "permutation_importance", "grouped_permutation_importance",

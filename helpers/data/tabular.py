@@ -11,9 +11,10 @@ from dataclasses import dataclass, field
 import numpy as np
 import pandas as pd
 
-from ._validation import check_float, check_int
+from helpers._validation import check_float, check_int, check_matrix
 
-__all__ = ["TabularData", "make_importance_data", "make_linear_data"]
+__all__ = ["EFFECTS_COLUMNS", "TabularData", "make_effects_data", "make_importance_data",
+           "make_linear_data", "true_shap_values"]
 
 
 @dataclass(frozen=True)
@@ -145,10 +146,8 @@ def make_linear_data(n_samples: int = 500, n_features: int = 4, *, coef=None, co
 # --------------------------------------------------------------------------------------------
 # Chapter 02: effects whose SHAP values are known in closed form
 
-from ._validation import check_matrix  # noqa: E402 - used only by the chapter 02 generators
 
 EFFECTS_COLUMNS = ("linear", "square", "step", "inter_a", "inter_b", "null")
-__all__ += ["EFFECTS_COLUMNS", "make_effects_data", "true_shap_values"]
 
 
 def make_effects_data(n_samples: int = 2000, *, noise: float = 0.3,

@@ -16,7 +16,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from ._validation import check_float, check_int
+from helpers._validation import check_float, check_int
 
 __all__ = ["SHAPE_CLASSES", "WATERMARK_PATTERNS", "ShapeImages", "make_shapes", "to_rgb"]
 

@@ -1,4 +1,4 @@
-"""Unit tests of the chapter 02 data generators: known effects and their exact SHAP values."""
+"""Unit tests of helpers.data.tabular: known effects and their exact SHAP values."""
 
 import numpy as np
 import pandas as pd
@@ -44,7 +44,7 @@ def test_true_shap_values_match_exact_shapley_values_on_a_large_background():
     shap = pytest.importorskip("shap")
     table = data.make_effects_data(n_samples=600, noise=0.0, random_state=3)
     background = data.make_effects_data(n_samples=400, noise=0.0, random_state=9).X.to_numpy()
-    f = data._effects_function
+    f = data.tabular._effects_function
     x = table.X.to_numpy()[:3]
     explainer = shap.KernelExplainer(f, background, silent=True)
     exact = explainer.shap_values(x, nsamples=2 ** 6, silent=True)

@@ -17,7 +17,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from ._validation import check_float, check_int
+from helpers._validation import check_float, check_int
 
 __all__ = ["Corpus", "FILLER", "NEGATIVE_CUES", "POSITIVE_CUES", "make_corpus"]
 
