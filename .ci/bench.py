@@ -1,7 +1,7 @@
 """Run every solution notebook once; print wall seconds and peak memory per notebook (`make bench`).
 
 Memory is the peak, sampled every 50 ms, of the summed resident memory of the nbconvert process and
-its children (the kernel). Budgets (course-spec.md): one notebook <= 60 s and <= 2 GiB; the whole
+its children (the kernel). Budgets (CONTRIBUTING.md): one notebook <= 60 s and <= 2 GiB; the whole
 course <= 6 minutes.
 """
 

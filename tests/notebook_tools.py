@@ -51,6 +51,14 @@ def catalogue(chapter: str):
     return importlib.import_module(f"tests.answers.ch{chapter[:2]}")
 
 
+def reference_answers(chapter: str) -> dict[str, str]:
+    """The model answers as a student would hand them in: the solution notebook's answer cells,
+    solution markers removed (``{grade_id: source}``)."""
+    marker = solution_text_pattern()
+    return {grade_id(cell): "\n".join(line for line in cell.source.splitlines() if not marker.search(line))
+            for cell in read(chapter).cells if is_answer(cell)}
+
+
 def nbgrader_meta(cell) -> dict:
     return cell.metadata.get("nbgrader", {})
 

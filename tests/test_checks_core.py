@@ -3,7 +3,17 @@
 import numpy as np
 import pytest
 
-from helpers.checks._core import CheckFailed, Exercise, Feedback, Incorrect, Outcome, as_float_array, call
+from helpers.checks._core import (
+    Chapter,
+    CheckFailed,
+    Exercise,
+    Feedback,
+    Incorrect,
+    Outcome,
+    as_float_array,
+    call,
+    choice,
+)
 
 
 def _square_check(answer):
@@ -12,8 +22,7 @@ def _square_check(answer):
         raise Incorrect("the squares are wrong")
 
 
-EXERCISE = Exercise(title="Exercise 0.1 square", check=_square_check, section="0. Squares",
-                    hints=["first nudge", "second nudge", "outline"])
+EXERCISE = Exercise("square", "0.1", "0. Squares", _square_check, hints=["first nudge", "second nudge", "outline"])
 
 
 def test_outcomes():
@@ -112,29 +121,100 @@ def test_graduated_hints(capsys):
 
 
 def test_a_check_may_replace_the_success_message():
-    exercise = Exercise("E", lambda answer: "answer recorded", "S")
-    assert exercise.run("x").message == "answer recorded"
+    exercise = Exercise("e", "0.3", "S", lambda answer: "well done")
+    assert exercise.run("x").message == "well done"
 
 
 def test_multiple_choice_validates_form_without_key_and_grades_with_it():
-    from helpers.checks._core import check_choice
-    assert "recorded" in check_choice(" b ", options="ABCD")
-    assert check_choice("b", options="ABCD", key="B") is None
+    from helpers.checks._core import Recorded
+    check_choice = choice("ABCD")
+    with pytest.raises(Recorded, match="answer B recorded"):
+        check_choice(" b ")
+    assert check_choice("b", key="B") is None
     for bad, pattern in ((1, "one letter as a string"), ("E", "one of"), ("AB", "one of")):
         with pytest.raises(Incorrect, match=pattern):
-            check_choice(bad, options="ABCD")
+            check_choice(bad)
     with pytest.raises(Incorrect, match="not the best explanation"):
-        check_choice("A", options="ABCD", key="B")
+        check_choice("A", key="B")
 
     class Sneaky(str):
         def __eq__(self, other):
             return True
     with pytest.raises(Incorrect, match="one letter as a string"):
-        check_choice(Sneaky("A"), options="ABCD", key="B")
+        check_choice(Sneaky("A"), key="B")
+
+
+WHY = Exercise("why", "D0 (b)", "Drill D0 · Why", choice("ABC"), heading="why")
+
+
+def test_a_recorded_answer_is_neither_right_nor_wrong_and_does_not_fail_the_cell(capsys, monkeypatch):
+    from helpers.checks import _keys
+    monkeypatch.setattr(_keys, "answer_key", lambda chapter, name: None)  # a class: no solutions/
+    feedback = WHY.run("A")
+    assert feedback.outcome is Outcome.RECORDED and not feedback.passed
+    assert "graded when the notebook is graded" in feedback.message
+    WHY("A")                                                     # displays, does not raise
+    out = capsys.readouterr().out
+    assert "[RECORDED]" in out and "[CORRECT]" not in out
+    with pytest.raises(CheckFailed):                             # a form error still fails
+        WHY("Z")
+
+
+def test_self_study_gives_a_verdict_with_the_explanation(capsys, monkeypatch):
+    from helpers.checks import _keys
+    monkeypatch.setattr(_keys, "answer_key", lambda chapter, name: _keys.Key({"key": "B"}, "Because."))
+    WHY("b")
+    assert "[CORRECT]" in capsys.readouterr().out
+    with pytest.raises(CheckFailed) as failure:
+        WHY("A")
+    assert failure.value.feedback.outcome is Outcome.INCORRECT
+    assert "Because." in failure.value.feedback.message
+
+
+def test_a_hidden_test_without_key_never_passes():
+    with pytest.raises(CheckFailed):
+        WHY.grade("A")
+    WHY.grade("B", key="B", explanation="Because.")
+
+
+def test_answer_keys_are_read_from_the_hidden_tests_of_solution_notebooks(tmp_path):
+    import json
+
+    from helpers.checks import _keys
+    folder = tmp_path / "07-demo"
+    folder.mkdir()
+    cells = [{"cell_type": "code", "metadata": {}, "outputs": [], "execution_count": None, "source":
+              'check.why(why)\n### BEGIN HIDDEN TESTS\ngrading_copy("ch07").why.grade(why, key="C", '
+              'explanation="C is right.")\n### END HIDDEN TESTS\n'}]
+    (folder / "07-demo.ipynb").write_text(json.dumps({"cells": cells, "metadata": {}, "nbformat": 4,
+                                                      "nbformat_minor": 5}))
+    key = _keys.answer_key("07", "why", solutions=tmp_path)
+    assert key.options == {"key": "C"} and key.explanation == "C is right."
+    assert _keys.answer_key("07", "other", solutions=tmp_path) is None
+    assert _keys.answer_key("07", "why", solutions=tmp_path / "missing") is None
+
+
+def test_a_chapter_declares_each_exercise_once_and_resolves_names():
+    chapter = Chapter("00", [Exercise("alpha", "0.1", "S", _square_check), Exercise("beta", "0.2", "S", _square_check)])
+    assert chapter.attribute("alpha").title == "Exercise 0.1 alpha" and chapter.names == ["alpha", "beta"]
+    assert chapter.attribute("beta").chapter == "00"
+    with pytest.raises(AttributeError, match="no exercise or attribute 'gamma'"):
+        chapter.attribute("gamma")
+    with pytest.raises(ValueError, match="share a name"):
+        Chapter("00", [Exercise("alpha", "0.1", "S", _square_check)] * 2)
+    assert WHY.title == "Drill D0 (b) why"
+
+
+def test_grading_fails_once_a_watched_module_was_patched(monkeypatch):
+    Chapter("00", [])                                            # records the modules loaded now
+    EXERCISE.grade(lambda x: x ** 2)
+    monkeypatch.setattr(np, "allclose", lambda *a, **k: True)
+    with pytest.raises(CheckFailed, match="numpy.allclose` was changed"):
+        EXERCISE.grade(lambda x: x ** 2)
 
 
 def test_an_answer_that_delegates_to_a_course_reference_is_incorrect():
-    from helpers.checks._core import reference
+    from helpers._context import reference
 
     @reference
     def squares(x):
@@ -144,11 +224,11 @@ def test_an_answer_that_delegates_to_a_course_reference_is_incorrect():
     feedback = EXERCISE.run(lambda x: squares(x))
     assert feedback.outcome is Outcome.INCORRECT and "reference implementation" in feedback.message
     assert squares(np.arange(2.0)).tolist() == [0.0, 1.0]                # the guard is reset after
+    assert not hasattr(squares, "__wrapped__")                           # no unguarded original handed out
 
 
 # A library that "implements the exercise": the standard library's statistics module (pure Python).
-FORBIDDING = Exercise(title="Exercise 0.2 square", check=_square_check, section="0. Squares",
-                      forbidden={"statistics": "the statistics module"})
+FORBIDDING = Exercise("square", "0.2", "0. Squares", _square_check, forbidden={"statistics": "the statistics module"})
 
 
 def test_an_answer_that_runs_the_forbidden_library_is_incorrect():
@@ -200,3 +280,33 @@ def test_the_trace_function_is_restored_and_guarded():
     feedback = FORBIDDING.run(untraces)
     assert feedback.outcome is Outcome.INCORRECT and "sys.settrace" in feedback.message
     assert sys.gettrace() is None
+
+
+def test_work_done_in_a_thread_is_watched_too():
+    import statistics
+    import threading
+
+    def in_a_thread(x):
+        out = {}
+        worker = threading.Thread(target=lambda: out.update(v=[statistics.fmean([v * v]) for v in x]))
+        worker.start()
+        worker.join()
+        return np.array(out["v"])
+
+    feedback = FORBIDDING.run(in_a_thread)
+    assert feedback.outcome is Outcome.INCORRECT and "statistics module" in feedback.message
+
+
+def test_removing_and_restoring_the_trace_function_is_noticed():
+    import statistics
+    import sys
+
+    def hides(x):
+        trace = sys.gettrace()
+        sys.settrace(None)
+        values = [statistics.fmean([v * v]) for v in x]
+        sys.settrace(trace)
+        return np.array(values)
+
+    feedback = FORBIDDING.run(hides)
+    assert feedback.outcome is Outcome.INCORRECT and "statistics module" in feedback.message

@@ -82,3 +82,26 @@ def test_shapes_reject_bad_input(kwargs, error, match):
 def test_to_rgb_rejects_bad_shape():
     with pytest.raises(ValueError, match=r"images must have shape \(size, size\)"):
         images.to_rgb(np.zeros(5))
+
+
+def test_shape_splits_differ_only_in_the_watermark_label_correlation():
+    clean_train, clean_test = images.make_shape_splits("clean", n_train=2000, n_test=500, random_state=0)
+    short_train, short_test = images.make_shape_splits("shortcut", n_train=2000, n_test=500, random_state=0)
+    assert len(clean_train) == len(short_train) == 2000 and len(clean_test) == 500
+    assert abs(np.mean(clean_train.watermarks == clean_train.labels) - 0.25) < 0.04
+    assert 0.95 < np.mean(short_train.watermarks == short_train.labels) < 0.99  # 0.95 + 0.05 / 4
+    for test in (clean_test, short_test):
+        assert np.all(test.watermarks >= 0) and abs(np.mean(test.watermarks == test.labels) - 0.25) < 0.06
+    assert not np.allclose(clean_train.images[:10], clean_test.images[:10])  # independent seeds
+    again, _ = images.make_shape_splits("shortcut", n_train=2000, n_test=500, random_state=0)
+    np.testing.assert_array_equal(again.images, short_train.images)
+
+
+@pytest.mark.parametrize(("kwargs", "error", "match"), [
+    ({"kind": "dirty"}, ValueError, "kind must be one of"),
+    ({"random_state": -1}, ValueError, "random_state must be >= 0"),
+    ({"n_test": 0}, ValueError, "n_images must be >= 1"),
+])
+def test_shape_splits_reject_bad_input(kwargs, error, match):
+    with pytest.raises(error, match=match):
+        images.make_shape_splits(**kwargs)

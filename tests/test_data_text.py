@@ -64,3 +64,45 @@ def test_corpus_is_deterministic_for_a_seed_and_differs_across_seeds():
 def test_corpus_rejects_bad_input(kwargs, error, match):
     with pytest.raises(error, match=match):
         corpus.make_corpus(**kwargs)
+
+
+def test_encode_puts_cls_first_pads_and_shifts_the_cue_positions():
+    texts = corpus.make_corpus(100, min_length=5, max_length=9, cues_per_text=2, distractor_rate=0.5,
+                               random_state=3)
+    encoded = corpus.encode(texts)
+    assert encoded.ids.shape == (100, 10) and encoded.ids.dtype == np.int64 and len(encoded) == 100
+    assert np.all(encoded.ids[:, 0] == corpus.CLS_ID)
+    np.testing.assert_array_equal(encoded.mask, encoded.ids != corpus.PAD_ID)
+    np.testing.assert_array_equal(encoded.mask.sum(axis=1), [1 + len(t) for t in texts.tokens])
+    np.testing.assert_array_equal(encoded.labels, texts.labels)
+    for row, tokens, cues, distractors in zip(encoded.ids, texts.tokens, encoded.cue_positions,
+                                              encoded.distractor_positions):
+        assert corpus.decode(row)[1:] == list(tokens)
+        assert all(corpus.VOCABULARY[row[p]] == tokens[p - 1] for p in [*cues, *distractors])
+        assert all(corpus.VOCABULARY[row[p]] not in corpus.FILLER for p in [*cues, *distractors])
+    words = np.array(corpus.VOCABULARY)[encoded.ids]
+    np.testing.assert_array_equal(encoded.filler, np.isin(words, corpus.FILLER))
+
+
+def test_vocabulary_starts_with_the_special_tokens_and_keeps_the_corpus_order():
+    assert corpus.VOCABULARY[:3] == ("[PAD]", "[CLS]", "[MASK]") == corpus.SPECIAL_TOKENS
+    assert (corpus.PAD_ID, corpus.CLS_ID, corpus.MASK_ID) == (0, 1, 2)
+    assert corpus.VOCABULARY[3:] == corpus.make_corpus(1).vocabulary
+
+
+def test_encode_pads_to_a_given_length_and_decode_drops_padding():
+    encoded = corpus.encode(corpus.make_corpus(10, random_state=0), length=32)
+    assert encoded.ids.shape == (10, 32)
+    assert corpus.decode(encoded.ids)[0][0] == "[CLS]" and "[PAD]" not in corpus.decode(encoded.ids)[0]
+
+
+@pytest.mark.parametrize(("call", "error", "match"), [
+    (lambda: corpus.encode(["a text"]), TypeError, "corpus must be a Corpus"),
+    (lambda: corpus.encode(corpus.make_corpus(5, max_length=12), length=12), ValueError, "length must be >= 13"),
+    (lambda: corpus.decode(np.zeros((2, 2, 2), dtype=int)), ValueError, r"ids must be integers of shape"),
+    (lambda: corpus.decode([0.5, 1.0]), ValueError, r"ids must be integers of shape"),
+    (lambda: corpus.decode([0, 99]), ValueError, r"ids must lie in \[0, 51\)"),
+])
+def test_encode_and_decode_reject_bad_input(call, error, match):
+    with pytest.raises(error, match=match):
+        call()

@@ -125,11 +125,63 @@ def test_importance_comparison_draws_one_bar_per_cell():
 
 
 def test_taxonomy_map_places_methods_in_their_quadrant():
-    ax = plots.taxonomy_map({"LIME": ("local", "agnostic"), "MDI": ["Global", "Model-specific"]})
+    ax = plots.taxonomy_map({"LIME": ("Local", "Model agnostic"), "MDI": ["Global", "Model-specific"]})
     texts = {t.get_text(): t.get_position() for t in ax.texts if t.get_text()}
     assert texts["LIME"][0] < 1 < texts["MDI"][0]      # agnostic left, specific right
     assert texts["LIME"][1] < 1 < texts["MDI"][1]      # local bottom, global top
     plt.close("all")
+
+
+@pytest.mark.parametrize(("place", "accepted"), [
+    (("Local", "Model agnostic"), True), (["GLOBAL", "model-specific"], True), ((" local ", "Model_agnostic"), True),
+    (("local", "black-box"), False), (("agnostic", "local"), False), (("local",), False),
+    ("local agnostic", False), ((1, 2), False),
+])
+def test_taxonomy_vocabulary_is_one_for_the_map_and_the_check(place, accepted):
+    """helpers.lib.ch01.normalise_place is the one rule: the map and exercise 1.1's check agree."""
+    from helpers.checks import ch01 as check
+    from helpers.lib import ch01 as lib
+    try:
+        lib.normalise_place(place)
+        normalised = True
+    except ValueError:
+        normalised = False
+    try:
+        plots.taxonomy_map({"LIME": place})
+        drawn = True
+    except ValueError:
+        drawn = False
+    plt.close("all")
+    outcome = check.taxonomy.run(lambda method: lib.WORKED_EXAMPLES.get(method, place)).outcome.value
+    assert normalised == drawn == (outcome == "recorded") == accepted, outcome
+
+
+# ------------------------------------------------------------------------------ chapter 01 library
+
+def test_importance_setup_is_the_notebook_split_and_hands_out_copies():
+    from helpers.lib import ch01 as lib
+    first = lib.importance_setup(0)
+    assert first.X_train.shape == (1400, 9) and first.X_test.shape == (600, 9)
+    assert isinstance(first.y_test, np.ndarray) and first.twins == [4, 5]
+    assert first.forest.n_features_in_ == 9 and first.forest.random_state == 0
+    first.X_test.iloc[:, 0] = 0.0                      # changing one copy leaves the next one alone
+    again = lib.importance_setup(0)
+    assert again.X_test.iloc[:, 0].std() > 0.5
+    np.testing.assert_array_equal(again.forest.predict(again.X_test), lib.importance_setup(0).forest.predict(again.X_test))
+
+
+def test_joint_permutation_importance_of_one_column_is_scikit_learns():
+    from sklearn.inspection import permutation_importance
+
+    from helpers.lib import ch01 as lib
+    X, y, _ = data.make_linear_data(150, 3, random_state=0)
+    model = models.train_linear(X, y)
+    expected = permutation_importance(model, X, y, n_repeats=4, random_state=2).importances[1]
+    np.testing.assert_allclose(lib.joint_permutation_importance(model, X, y, [1], n_repeats=4, random_state=2),
+                               expected)
+    both = lib.joint_permutation_importance(model, X, y, [0, 1], n_repeats=50, random_state=0).mean()
+    closed_form = 2 * np.var(X[:, :2] @ model.coef_[:2]) / np.var(y)   # least squares with an intercept
+    assert abs(both - closed_form) < 0.1 * closed_form
 
 
 @pytest.mark.parametrize(("call", "error", "match"), [

@@ -9,6 +9,8 @@ import pytest
 
 from tests.notebook_tools import COURSE, ROOT, SOLUTIONS, chapters, grade_id, is_answer, is_test, read
 
+pytestmark = pytest.mark.slow  # nbgrader generates every chapter (about 15 s)
+
 
 @pytest.fixture(scope="module")
 def fresh_release(tmp_path_factory):

@@ -62,8 +62,9 @@ def test_every_dependency_is_pinned_in_constraints_and_environment_agrees():
 
 def test_makefile_has_the_documented_targets_and_ci_runs_make_test():
     makefile = (ROOT / "Makefile").read_text()
-    for target in ("env", "lab", "test", "release", "bench"):
+    for target in ("env", "lab", "test", "test-fast", "lint", "release", "bench"):
         assert re.search(rf"^{target}:", makefile, re.M), f"no `make {target}`"
+    assert re.search(r"^test: .*\blint\b", makefile, re.M), "`make test` must run the linter"
     assert "--allow-root" in makefile
     ci = (ROOT / ".ci" / "run").read_text()
     assert "make test" in ci and "set -e" in ci
@@ -80,3 +81,9 @@ def test_nbgrader_loads_the_config():
     out = subprocess.run([str(nbgrader), "generate_assignment", "--help-all"],
                          cwd=ROOT, capture_output=True, text=True)
     assert out.returncode == 0 and "Traceback" not in out.stderr, out.stderr[-2000:]
+
+
+def test_scripts_name_only_files_that_exist():
+    for script in (ROOT / ".ci").glob("*.py"):
+        for name in re.findall(r"\b([\w-]+\.md)\b", script.read_text()):
+            assert (ROOT / name).exists(), f"{script.name} names {name}, which is not in the repository"

@@ -1,7 +1,9 @@
 """The machinery shared by every chapter's answer checks.
 
-An exercise is declared as data: a name, a title, the section that teaches it, graduated hints and
-a *check function*. The check function receives the student's answer (a function or a value) and
+An exercise is declared once, as data (:class:`Exercise`): the name of the graded answer (which is
+also the notebook's ``grade_id`` prefix and the chapter module's attribute), its number, the section
+that teaches it, graduated hints and a *check function*. A chapter's exercises are gathered in a
+:class:`Chapter`, the one place they are declared. The check function receives the student's answer (a function or a value) and
 raises :class:`Incorrect` with a message that names the failed property; it calls the student's code
 only through :func:`call`, so that an exception in the student's code is reported as ERROR (with the
 call that failed) and the ``NotImplementedError`` stub as NOT ATTEMPTED.
@@ -16,10 +18,11 @@ hidden in the feedback).
 from __future__ import annotations
 
 import enum
-import functools
 import importlib
+import linecache
 import os
 import sys
+import threading
 import traceback
 import warnings
 from collections.abc import Callable
@@ -29,12 +32,16 @@ from typing import Any
 
 import numpy as np
 
-from helpers._context import IN_STUDENT_CODE
+from helpers._context import IN_STUDENT_CODE, reference
 from helpers._context import Delegated as _Delegated
 
+from . import _audit, _integrity, _keys
+
 __all__ = [
+    "Chapter",
     "CheckFailed",
-    "check_choice",
+    "choice",
+    "Recorded",
     "Exercise",
     "Feedback",
     "Incorrect",
@@ -47,11 +54,13 @@ __all__ = [
 
 
 class Outcome(enum.Enum):
-    """The four outcomes of a check."""
+    """The outcomes of a check. RECORDED: an answer only the grader can judge (a multiple-choice
+    letter, a classification) has the right form; it is neither right nor wrong yet."""
 
     NOT_ATTEMPTED = "not attempted"
     ERROR = "error"
     INCORRECT = "incorrect"
+    RECORDED = "recorded"
     CORRECT = "correct"
 
 
@@ -59,8 +68,11 @@ _SYMBOL = {
     Outcome.NOT_ATTEMPTED: "⏳",
     Outcome.ERROR: "💥",
     Outcome.INCORRECT: "❌",
+    Outcome.RECORDED: "📝",
     Outcome.CORRECT: "✅",
 }
+# The outcomes that let a test cell run on (and keep its points when nothing else fails).
+_PASSING = (Outcome.CORRECT, Outcome.RECORDED)
 
 
 class Incorrect(Exception):
@@ -78,20 +90,6 @@ class StudentError(Exception):
         super().__init__(call_text)
         self.call_text = call_text
         self.error = error
-
-
-def reference(function: Callable) -> Callable:
-    """Mark a reference implementation that notebooks may use after an exercise (demonstrations).
-
-    Called from inside a student's function while a check runs, it raises, and the check reports
-    that the answer delegates to the course's reference instead of implementing the method.
-    """
-    @functools.wraps(function)
-    def guarded(*args, **kwargs):
-        if IN_STUDENT_CODE.get():
-            raise _Delegated(function.__name__)
-        return function(*args, **kwargs)
-    return guarded
 
 
 def _describe(value: Any) -> str:
@@ -134,7 +132,7 @@ def _watch(locations: tuple[tuple[str, str], ...]) -> tuple[Callable, list[str]]
     prefixes, seen = tuple(prefix for prefix, _ in locations), []
 
     def watch(frame, event, arg):
-        if not seen and frame.f_code.co_filename.startswith(prefixes):
+        if not seen and event == "call" and frame.f_code.co_filename.startswith(prefixes):
             seen.append(frame.f_code.co_filename)
         return None
 
@@ -146,34 +144,43 @@ def call(function: Callable, *args: Any, **kwargs: Any) -> Any:
 
     ``NotImplementedError`` (the released stub) becomes NOT ATTEMPTED, any other exception
     becomes ERROR with the call shown by the shapes and types of its arguments. A function that
-    runs the library the exercise reimplements (see ``Exercise.forbidden``) is INCORRECT.
+    runs the library the exercise reimplements (see ``Exercise.forbidden``), in this thread or in
+    a thread it starts, is INCORRECT; so is one that changes the trace or profile function the
+    watch relies on.
     """
     if function is None:
         raise _NotAttempted()
     if not callable(function):
         raise Incorrect(f"expected a function, got a {type(function).__name__}.")
     locations = _FORBIDDEN.get()
-    if locations:
-        (watch, seen), previous = _watch(locations), sys.gettrace()
-        sys.settrace(watch)
-        try:
-            result = _call_student(function, args, kwargs)
-        except (Incorrect, _NotAttempted, StudentError):
-            if not seen:
-                raise
-            result = None
-        finally:
-            replaced = sys.gettrace() is not watch
-            sys.settrace(previous)
-        if seen:
-            label = next(label for prefix, label in locations if seen[0].startswith(prefix))
-            raise Incorrect(f"your function runs {label}, the implementation this exercise asks "
-                            "you to write yourself (the checks compare your result with it).")
-        if replaced:
-            raise Incorrect("your function changed Python's trace function (`sys.settrace`, which "
-                            "debuggers also use), which the checks need: remove it from the function.")
-        return result
-    return _call_student(function, args, kwargs)
+    if not locations:
+        return _call_student(function, args, kwargs)
+    (watch, seen), previous = _watch(locations), (sys.gettrace(), sys.getprofile())
+    sys.settrace(watch)
+    sys.setprofile(watch)        # a second, independent watch: removing one is noticed by the other
+    threading.settrace(watch)    # threads the function starts are watched too
+    threading.setprofile(watch)
+    try:
+        result = _call_student(function, args, kwargs)
+    except (Incorrect, _NotAttempted, StudentError):
+        if not seen:
+            raise
+        result = None
+    finally:
+        replaced = sys.gettrace() is not watch or sys.getprofile() is not watch
+        sys.settrace(previous[0])
+        sys.setprofile(previous[1])
+        threading.settrace(None)
+        threading.setprofile(None)
+    if seen:
+        label = next(label for prefix, label in locations if seen[0].startswith(prefix))
+        raise Incorrect(f"your function runs {label}, the implementation this exercise asks "
+                        "you to write yourself (the checks compare your result with it).")
+    if replaced:
+        raise Incorrect("your function changed Python's trace or profile function (`sys.settrace`, "
+                        "`sys.setprofile`, which debuggers also use), which the checks need: remove "
+                        "that from the function.")
+    return result
 
 
 def _call_student(function: Callable, args: tuple, kwargs: dict) -> Any:
@@ -212,23 +219,28 @@ def as_float_array(value: Any, what: str, shape: tuple[int, ...] | None = None) 
     return array
 
 
-def check_choice(answer: Any, *, options: str, key: str | None = None) -> str | None:
-    """The check of a multiple-choice answer: one letter of ``options``, case and spaces ignored.
+class Recorded(Exception):
+    """Raised by a check function: the answer has the right form; only the answer key can judge it."""
 
-    Visible checks pass no ``key`` and only validate the form (the answer is recorded); hidden
-    tests pass the ``key``, which therefore never appears in the released notebook or in helpers.
+
+def choice(options: str) -> Callable[..., None]:
+    """The check function of a multiple-choice question with the given option letters.
+
+    Without ``key`` (the visible check) it validates the form and raises :class:`Recorded`; with
+    the ``key`` (passed only by a hidden test) it grades.
     """
-    if type(answer) is not str:  # exact str: no object may fake equality
-        raise Incorrect(f"answer with one letter as a string, one of {list(options)}; got "
-                        f"{type(answer).__name__}.")
-    letter = answer.strip().upper()
-    if letter not in options or len(letter) != 1:
-        raise Incorrect(f"answer with one of {list(options)}; got {answer!r}.")
-    if key is None:
-        return "answer recorded. Whether it is right is graded when the notebook is graded."
-    if letter != key:
-        raise Incorrect("that is not the best explanation. Reread the section and the options.")
-    return None
+    def check_choice(answer: Any, *, key: str | None = None) -> None:
+        if type(answer) is not str:  # exact str: no object may fake equality
+            raise Incorrect(f"answer with one letter as a string, one of {list(options)}; got "
+                            f"{type(answer).__name__}.")
+        letter = answer.strip().upper()
+        if letter not in options or len(letter) != 1:
+            raise Incorrect(f"answer with one of {list(options)}; got {answer!r}.")
+        if key is None:
+            raise Recorded(f"answer {letter} recorded.")
+        if letter != key:
+            raise Incorrect(f"{letter} is not the best explanation. Reread the section and the options.")
+    return check_choice
 
 
 @dataclass(frozen=True)
@@ -301,31 +313,48 @@ class Hint:
 
 @dataclass
 class Exercise:
-    """A checked exercise: call it with the answer, or ask for ``hint()``.
+    """A checked exercise, declared once: call it with the answer, or ask for ``hint()``.
 
     Parameters
     ----------
-    title : str
-        What the student sees, e.g. ``"Exercise 1.2 permutation_importance"``.
-    check : callable
-        ``check(*answers, **options)``: raises :class:`Incorrect` when a property fails; may return
-        a sentence that replaces the default success message.
+    name : str
+        The graded function or value, e.g. ``"permutation_importance"``. It is also the chapter
+        module's attribute (``check.permutation_importance``) and the prefix of the notebook's
+        ``grade_id`` s (``permutation_importance_answer``, ``permutation_importance_test``).
+    number : str
+        ``"1.2"`` for an exercise, ``"D2 (a)"`` for a part of a drill.
     section : str
-        The notebook section that explains the method, named in every failure message.
+        The notebook heading (without the ``#``) of the section that explains the method; every
+        failure message points to it. A test checks that the heading exists.
+    check : callable
+        ``check(*answers, **options)``: raises :class:`Incorrect` when a property fails, or
+        :class:`Recorded` for an answer only the key can judge; may return a sentence that replaces
+        the default success message.
     hints : list of str
         Graduated hints, from a nudge to an outline (never the code).
+    heading : str, optional
+        What a drill part asks (``"why"``, ``"the fix"``); exercises are titled by their name.
     forbidden : dict of str to str
         The libraries that implement what the exercise asks for, ``{module: label}`` (a package
-        covers its submodules), e.g. ``{"shap": "shap"}``. If their code runs inside the
-        student's function while the check calls it, the answer is INCORRECT. The checks
-        themselves still use these libraries as oracles.
+        covers its submodules), e.g. ``{"shap": "the shap library"}``. If their code runs inside the
+        student's function while the check calls it, the answer is INCORRECT. The checks themselves
+        still use these libraries as oracles.
     """
 
-    title: str
-    check: Callable[..., None]
+    name: str
+    number: str
     section: str
+    check: Callable[..., Any]
     hints: list[str] = field(default_factory=list)
+    heading: str = ""
     forbidden: dict[str, str] = field(default_factory=dict)
+    chapter: str = ""  # set by the Chapter that declares the exercise
+
+    @property
+    def title(self) -> str:
+        if self.number[:1].isdigit():
+            return f"Exercise {self.number} {self.name}"
+        return f"Drill {self.number} {self.heading or self.name}"
 
     def run(self, *answers: Any, **options: Any) -> Feedback:
         """Check the answer(s) and return the feedback; never raises for the student's faults."""
@@ -358,6 +387,10 @@ class Exercise:
         except Incorrect as failure:
             return Feedback(self.title, Outcome.INCORRECT,
                             f"{failure} (See the section \"{self.section}\"; `.hint()` helps.)")
+        except Recorded as recorded:
+            return Feedback(self.title, Outcome.RECORDED,
+                            f"{recorded} It is neither right nor wrong yet: it is graded when the "
+                            "notebook is graded.")
         if isinstance(said, str):
             return Feedback(self.title, Outcome.CORRECT, said)
         return Feedback(self.title, Outcome.CORRECT,
@@ -365,12 +398,37 @@ class Exercise:
                         "cases) run when the notebook is graded.")
 
     def __call__(self, *answers: Any, **options: Any) -> None:
-        """Check, display the feedback, and raise :class:`CheckFailed` unless correct."""
-        self._report(self.run(*answers, **options))
+        """Check, display the feedback, and raise :class:`CheckFailed` unless correct or recorded.
 
-    def grade(self, *answers: Any, **options: Any) -> None:
-        """Like calling the exercise, for hidden tests: other inputs, and a plain success line."""
+        A recorded answer gets an instant verdict where the answer key can be read (a self-study
+        clone that has solutions/); in a class, where students have only course/, it stays recorded.
+        """
+        broken = _audit_answer_cells(answers)
+        if broken:
+            self._report(Feedback(self.title, Outcome.INCORRECT,
+                                  f"your answer cell breaks a grading rule: {broken}. Answers that "
+                                  "reach for the grading machinery or the process score 0 when the "
+                                  "notebook is graded (the rules are listed in README.md)."))
         feedback = self.run(*answers, **options)
+        if feedback.outcome is Outcome.RECORDED:
+            feedback = _self_study_verdict(self, feedback, answers, options)
+        self._report(feedback)
+
+    def grade(self, *answers: Any, explanation: str = "", **options: Any) -> None:
+        """Like calling the exercise, for hidden tests: other inputs or the key, a plain success line.
+
+        ``explanation`` (hidden tests of recorded answers) is what a self-study verdict shows.
+        """
+        changed = _integrity.verify()
+        if changed:
+            self._report(Feedback(self.title, Outcome.INCORRECT,
+                                  f"the grading environment was changed: {changed} after the checks "
+                                  "were loaded. Answers may not change modules, classes or functions "
+                                  "they did not create (see the rules in README.md); no check can "
+                                  "trust its oracle now."))
+        feedback = self.run(*answers, **options)
+        if feedback.outcome is Outcome.RECORDED:  # a hidden test that forgot the key: never a pass
+            feedback = Feedback(self.title, Outcome.ERROR, "the grading check has no answer key.")
         if feedback.passed:
             feedback = Feedback(self.title, Outcome.CORRECT, "passed a grading check.")
         self._report(feedback)
@@ -378,7 +436,7 @@ class Exercise:
     @staticmethod
     def _report(feedback: Feedback) -> None:
         _show(feedback)
-        if not feedback.passed:
+        if feedback.outcome not in _PASSING:
             raise CheckFailed(feedback)
 
     def hint(self, level: int = 1) -> None:
@@ -393,3 +451,84 @@ class Exercise:
                 else " This is the last hint.")
         _show(Hint(f"Hint {level} of {len(self.hints)} for {self.title}.{more}",
                    self.hints[level - 1]))
+
+
+def _answer_cell_sources(answers: tuple) -> list[str]:
+    """The notebook cells that defined the answers (IPython only): a function's cell is read back
+    from its code's file name; a value's is the last executed cell that assigns a name bound to it."""
+    try:
+        from IPython import get_ipython
+    except ImportError:  # pragma: no cover - IPython ships with the course
+        return []
+    shell = get_ipython()
+    if shell is None:
+        return []
+    history = list(shell.user_ns.get("In", []))
+    sources = []
+    for answer in answers:
+        code = getattr(answer, "__code__", None)
+        if code is not None and (lines := linecache.getlines(code.co_filename)):
+            sources.append("".join(lines))
+            continue
+        names = {name for name, value in list(shell.user_ns.items())
+                 if value is answer and not name.startswith("_")}
+        for cell in reversed(history):
+            if any(f"{name} =" in cell or f"{name}=" in cell for name in names):
+                sources.append(cell)
+                break
+    return sources
+
+
+def _audit_answer_cells(answers: tuple) -> str:
+    """The first audit violation in the cells that defined the answers, as a sentence ('' if none)."""
+    for source in _answer_cell_sources(answers):
+        violations = _audit.audit(source)
+        if violations:
+            return violations[0].message
+    return ""
+
+
+def _self_study_verdict(exercise: Exercise, recorded: Feedback, answers: tuple, options: dict) -> Feedback:
+    """Grade a recorded answer with the key of the solution notebook, where there is one."""
+    found = _keys.answer_key(exercise.chapter, exercise.name)
+    if found is None:
+        return recorded
+    feedback = exercise.run(*answers, **{**options, **found.options})
+    text = f" {found.explanation}" if found.explanation else ""
+    if feedback.passed:
+        return Feedback(exercise.title, Outcome.CORRECT,
+                        f"right (self-study: the key was read from solutions/).{text}")
+    if feedback.outcome is Outcome.INCORRECT:
+        return Feedback(exercise.title, Outcome.INCORRECT,
+                        f"{feedback.message} (Self-study: the key was read from solutions/.){text}")
+    return feedback
+
+
+class Chapter:
+    """The exercises of one chapter: the one place each is declared, looked up by name.
+
+    A check module ends with ``CHAPTER = Chapter("01", [...])`` and ``__getattr__ = CHAPTER.attribute``,
+    so that ``check.permutation_importance`` is the exercise named ``"permutation_importance"``.
+    Declaring a chapter also records the state of the libraries the checks use as oracles (see
+    ``_integrity``), before any answer cell of the notebook has run.
+    """
+
+    def __init__(self, number: str, exercises: list[Exercise]):
+        self.number = number
+        self.exercises = {exercise.name: exercise for exercise in exercises}
+        if len(self.exercises) != len(exercises):
+            raise ValueError(f"chapter {number}: two exercises share a name")
+        for exercise in exercises:
+            exercise.chapter = number
+        _integrity.snapshot()
+
+    @property
+    def names(self) -> list[str]:
+        return list(self.exercises)
+
+    def attribute(self, name: str) -> Exercise:
+        """Module ``__getattr__``: the exercise called ``name``."""
+        try:
+            return self.exercises[name]
+        except KeyError:
+            raise AttributeError(f"chapter {self.number} has no exercise or attribute {name!r}") from None

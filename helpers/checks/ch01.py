@@ -1,376 +1,399 @@
-"""Checks for chapter 01: global vs local, agnostic vs specific; feature importance.
+"""Checks for chapter 01: the taxonomy, permutation importance (single and grouped), drill D2.
 
-Oracles: the closed form of permutation importance for a least-squares model with independent
-features, ``E[drop in R^2] = 2 coef_j^2 Var(x_j) / Var(y)`` (and ``2 Var(X_G coef_G) / Var(y)`` for a
-group permuted jointly), and ``sklearn.inspection.permutation_importance`` on a random forest.
-Answer keys of the classification and multiple-choice questions are not here: the hidden tests
-of the solution notebook pass them in.
+Permutation importance is checked exactly: the answer gets a :class:`SpyModel` that records every
+matrix it scores, so the check sees what was permuted (only that column or group, by one true row
+permutation, none drawn twice) and that each value is the baseline score minus a recorded score.
+Secondary oracles compare the means: the closed form ``E[I_G] = 2 Var(X_G w_G) / Var(y)`` of least
+squares WITH AN INTERCEPT on its training rows (the residual sums to 0 and is orthogonal to every column;
+the features need not be independent), and scikit-learn on a forest and held-out rows. Drill D2's
+checks rebuild the notebook's data and forest from the seed (``helpers.lib.ch01``).
 """
 
 from __future__ import annotations
 
 import numpy as np
 import pandas as pd
+from sklearn.ensemble import RandomForestRegressor
 from sklearn.inspection import permutation_importance as _sk_permutation_importance
 from sklearn.metrics import r2_score
 
 from helpers.data import make_linear_data
+from helpers.lib import ch01 as lib
 from helpers.models import train_forest, train_linear
 
-from ._core import Exercise, Incorrect, as_float_array, call, check_choice, reference
+from ._core import Chapter, Exercise, Incorrect, Recorded, as_float_array, call, choice
+from ._idioms import Pitfall, SpyModel, check_seeded, close, diagnose, inputs_unchanged
 
-__all__ = ["taxonomy", "permutation_importance", "grouped_permutation_importance",
-           "d2_importances", "d2_why", "d2_fix", "joint_permutation_importance"]
-
-SCOPES = ("global", "local")
-ACCESS = ("agnostic", "specific")
-
-# Tolerances. Permutation importances are means over random permutations: compare them within
-# Z_TOLERANCE standard errors (5 keeps a correct answer's false-failure rate below 1e-5 per feature),
-# plus a small absolute floor for features whose importance is exactly zero in expectation.
-Z_TOLERANCE = 5.0
-ABS_FLOOR = 0.01
-# A quantity recomputed with another random seed (the D2 values) may differ by sampling noise:
-# 25% relative plus an absolute 0.02 covers what 10 repeats give on the held-out fold.
-REL_RECOMPUTE = 0.25
-ABS_RECOMPUTE = 0.02
-
-
-# --------------------------------------------------------------------------------------------
-# Shared oracles
-
-
-class _JointIndexModel:
-    """Wraps a model so that permuting one index column permutes the columns ``group`` jointly.
-
-    The wrapper's table has two columns of row numbers: the row the group's columns are read from,
-    and the row the other columns are read from. ``sklearn.inspection.permutation_importance`` on
-    ``(wrapper, table)`` then gives, for column 0, the grouped permutation importance of ``group``:
-    the library itself is the oracle.
-    """
-
-    def __init__(self, model, X, group):
-        self.model, self.X, self.group = model, np.asarray(X, dtype=float), list(group)
-        self.rest = [j for j in range(self.X.shape[1]) if j not in self.group]
-
-    def table(self):
-        rows = np.arange(len(self.X), dtype=float)
-        return np.column_stack([rows, rows])
-
-    def _rebuild(self, table):
-        group_rows, rest_rows = table[:, 0].astype(int), table[:, 1].astype(int)
-        X = np.empty_like(self.X)
-        X[:, self.group] = self.X[group_rows][:, self.group]
-        X[:, self.rest] = self.X[rest_rows][:, self.rest]
-        return X
-
-    def fit(self, table, y):  # sklearn's scorer checks that an estimator can fit
-        return self
-
-    def predict(self, table):
-        X = self._rebuild(np.asarray(table))
-        names = getattr(self.model, "feature_names_in_", None)  # a model fitted on a DataFrame
-        return self.model.predict(X if names is None else pd.DataFrame(X, columns=names))
-
-    def score(self, table, y):
-        return r2_score(y, self.predict(table))
+# Linear bed: the mean of K drops against the closed form. The spread of ONE drop is measured in the
+# check on 400 permutations of the bed (relative error ~4%); 5 standard errors of a K-mean plus a
+# floor of 1e-3 (in R^2) keep a correct answer's false-failure rate below 1e-6 per feature.
+Z = 5.0
+CLOSED_FORM_FLOOR = 1e-3
+# Forest bed: the answer's K-mean against scikit-learn's; their difference has variance
+# (s_yours^2 + s_sklearn^2) / K, both spreads measured on K = 20 drops (38 degrees of freedom:
+# P(|t| > 5) ~ 1e-5); the floor 0.005 covers features whose drops hardly vary.
+FOREST_REPEATS = 20
+FOREST_FLOOR = 0.005
+# A uniform permutation of n rows leaves Poisson(1) rows in place: P(more than 10) < 1e-8.
+MAX_FIXED_ROWS = 10
+# Drill D2: a mean over 10 permutations of the 600 test rows varies with the permutations. Measured
+# over 30 seeds: sd 0.0032 (one twin), 0.0072 (the twins together), 0.0069 (the merged column). An
+# answer and the check's recomputation are two such means (sd sqrt(2) times that): 5 of those plus
+# a floor of 0.005. The nearest pitfalls are 0.030 (one twin) and 0.09 (the pair) away.
+D2_TOL_SINGLE = 5 * np.sqrt(2) * 0.0032 + 0.005  # 0.028
+D2_TOL_PAIR = 5 * np.sqrt(2) * 0.0072 + 0.005    # 0.056
+D2_SEED = 1  # the permutations of the check's recomputation
 
 
-@reference
-def joint_permutation_importance(model, X, y, group, *, n_repeats=10, random_state=0):
-    """Permutation importance of the columns ``group`` shuffled together, computed by scikit-learn.
-
-    Returns the ``importances`` array of shape (n_repeats,). For demonstrations and checks: the
-    exercise asks you to write your own.
-    """
-    wrapper = _JointIndexModel(model, X, group)
-    result = _sk_permutation_importance(wrapper, wrapper.table(), np.asarray(y, dtype=float),
-                                        n_repeats=n_repeats, random_state=random_state)
-    return result.importances[0]
+# ---- Exercise 1.1: taxonomy ------------------------------------------------------------------------------
 
 
-def _importances(answer, model, X, y, n_repeats, random_state, extra=(), what="your result"):
-    """Call the student's function and validate the (n_rows, n_repeats) array it returns."""
-    result = call(answer, model, X, y, *extra, n_repeats=n_repeats, random_state=random_state)
-    array = as_float_array(result, what)
-    n_rows = len(extra[0]) if extra else X.shape[1]
-    if array.shape == (n_rows,):
-        raise Incorrect(f"{what} has shape {array.shape}: return every repeat, an array of shape "
-                        f"({n_rows}, n_repeats), not only the mean.")
-    if array.shape != (n_rows, n_repeats):
-        raise Incorrect(f"{what} should have shape ({n_rows}, n_repeats={n_repeats}); "
-                        f"yours has shape {array.shape}.")
-    return array
+def _check_taxonomy(answer, *, key=None):
+    places = {}
+    for method in lib.TAXONOMY_METHODS:
+        try:
+            places[method] = lib.normalise_place(call(answer, method))
+        except ValueError as error:
+            raise Incorrect(f"taxonomy({method!r}): {error}.") from None
+    for method in [m for m, place in lib.WORKED_EXAMPLES.items() if places[m] != place]:
+        raise Incorrect(f"taxonomy({method!r}) returned {places[method]}, but section 1 works this placement "
+                        "out in its text: reread its two worked placements.")
+    if key is None:
+        raise Recorded(f"all {len(places)} placements have the (scope, access) form and the two worked "
+                       "examples are right; the other twelve are recorded.")
+    key = {method: lib.normalise_place(place) for method, place in key.items()}
+    scope, access = (sum(places[m][axis] != key[m][axis] for m in key) for axis in (0, 1))
+    if scope or access:
+        raise Incorrect(f"of {len(key)} methods, {scope} have the wrong scope and {access} the wrong access. Scope: "
+                        "does the method explain one prediction (local) or the model over a data set (global)? "
+                        "Access: does it need only predictions (agnostic) or the model's insides (specific)?")
 
 
-def _check_reproducible(answer, first, model, X, y, n_repeats, seed, extra=()):
-    again = _importances(answer, model, X, y, n_repeats, seed, extra)
-    if not np.allclose(again, first):
-        raise Incorrect("two calls with the same random_state gave different results: draw every "
-                        "permutation from one generator made from random_state "
-                        "(np.random.default_rng(random_state)), not from the global np.random.")
-    other = _importances(answer, model, X, y, n_repeats, seed + 1, extra)
-    if np.allclose(other, first) and np.ptp(first) > 0:
-        raise Incorrect("random_state is ignored: another random_state gave exactly the same permutations.")
+# ---- Exercises 1.2 and 1.3: what the answer permuted and scored, recorded by a spy model -----------------
 
 
-def _check_repeats_differ(sem, important):
-    # Identical repeats still leave a standard error of ~1e-17 from rounding in the mean.
-    if np.all(sem[important] < 1e-12):
-        raise Incorrect("every repeat gives the same value: draw a new permutation for each repeat.")
+def _bed(seed, n_samples, n_features, *, correlated=(), constant=None, null=None, held_out=False):
+    """A model and rows to explain: effects NOT in decreasing order, ``null`` and ``constant`` columns."""
+    coef = np.random.default_rng(seed + 10_000).permutation(np.linspace(2.0, 0.0, n_features))
+    if n_features > 1 and np.argmax(coef) == 0:  # never the most important feature first
+        coef = np.roll(coef, 1)
+    coef[[c for c in (constant, null) if c is not None]] = 0.0
+    tables = [make_linear_data(n_samples, n_features, coef=coef, correlated=correlated, noise=0.5,
+                               random_state=data_seed)[:2] for data_seed in (seed, seed + 100)]
+    for X, _ in tables:
+        X[:, [] if constant is None else [constant]] = 1.0
+    if not held_out:
+        return train_linear(*tables[0]), *tables[0]
+    return train_forest(*tables[0], n_estimators=10, min_samples_leaf=3, random_state=seed), *tables[1]
 
 
-def _compare_means(yours, expected, sem, labels, source):
-    """Raise Incorrect naming the first row whose mean is outside the tolerance."""
-    tolerance = Z_TOLERANCE * sem + ABS_FLOOR
-    for k in np.flatnonzero(np.abs(yours - expected) > tolerance):
-        raise Incorrect(f"{labels[k]}: your mean importance is {yours[k]:.3f} but {source} gives "
-                        f"{expected[k]:.3f} (tolerance {tolerance[k]:.3f}).")
+class _Task:
+    """The groups asked for (one per feature in 1.2); ``keys``: their non-constant columns (permuted, a
+    constant column leaves X unchanged: nothing to record)."""
+
+    def __init__(self, groups, X, single):
+        self.groups, self.single, self.noun = [list(g) for g in groups], single, "feature" if single else "group"
+        self.varying = [c for c in range(X.shape[1]) if np.ptp(X[:, c]) > 0]
+        self.keys = [frozenset(c for c in g if c in self.varying) for g in self.groups]
+
+    def label(self, columns):
+        return f"feature {sorted(columns)[0]}" if self.single else f"group {sorted(columns)}"
 
 
-def _forest(X, y, seed):
-    return train_forest(X, y, n_estimators=30, min_samples_leaf=3, random_state=seed)
+def _importances(answer, model, X, y, task, n_repeats, seed):
+    """Call the answer on a spy of ``model``; return its (len(groups), n_repeats) array and the spy."""
+    spy = SpyModel(model)
+    with inputs_unchanged(X=X, y=y):
+        result = call(answer, spy, X, y, *(() if task.single else (task.groups,)), n_repeats=n_repeats,
+                      random_state=seed)
+    array = as_float_array(result, "your result")
+    if array.shape != (len(task.groups), n_repeats):
+        raise Incorrect(f"your result has shape {array.shape}; it should have shape ({len(task.groups)}, "
+                        f"n_repeats={n_repeats}): one ROW per {task.noun}, one column per repeat (every repeat, "
+                        "not only the mean).")
+    return array, spy
 
 
-# --------------------------------------------------------------------------------------------
-# Exercise 1.1: taxonomy
+def _permutation(M, X, columns, what):
+    """The one row permutation that turned X[:, columns] into M[:, columns], or Incorrect."""
+    if not close(np.sort(M[:, columns], axis=0), np.sort(X[:, columns], axis=0)):
+        raise Incorrect(f"in a matrix your function scored, {what} is not a reordering of X's rows: some rows "
+                        "appear twice and others not at all. Drawing rows with replacement (`rng.choice(n, n)`, "
+                        "`rng.integers`) is not a permutation: use `rng.permutation(n)`.")
+    perm = np.empty(len(X), dtype=int)
+    perm[np.argsort(M[:, columns[0]], kind="stable")] = np.argsort(X[:, columns[0]], kind="stable")
+    if not close(M[:, columns], X[perm][:, columns]):
+        raise Incorrect(f"the columns of {what} were shuffled with different row permutations: use ONE for all "
+                        "columns of a group, so that it keeps its inner correlation (`X[perm][:, group]`).")
+    if (fixed := np.sum(perm == np.arange(len(X)))) > MAX_FIXED_ROWS:
+        raise Incorrect(f"a permutation of {what} left {fixed} of {len(X)} rows in place: shuffle all the rows, "
+                        "`rng.permutation(n)`.")
+    return perm
 
 
-def _normalise_place(place, method):
-    if not isinstance(place, (tuple, list)) or len(place) != 2:
-        raise Incorrect(f"taxonomy({method!r}) should return a pair (scope, access), got {place!r}.")
-    if not all(type(part) is str for part in place):  # exact str: no object may fake equality
-        raise Incorrect(f"taxonomy({method!r}) should return two strings, got {place!r}.")
-    scope, access = (part.strip().lower().removeprefix("model-").removeprefix("model ") for part in place)
-    if scope in ACCESS and access in SCOPES:
-        raise Incorrect(f"taxonomy({method!r}) returned {place!r}: the order is (scope, access), "
-                        "scope first.")
-    if scope not in SCOPES or access not in ACCESS:
-        raise Incorrect(f"taxonomy({method!r}) returned {place!r}: scope must be one of {SCOPES} "
-                        f"and access one of {ACCESS}.")
-    return scope, access
+def _unknown(key, task):
+    """Incorrect: a scored matrix permuted columns that are no group's."""
+    unit = "column" if task.single else "group"
+    if task.single or any(k and k < key for k in task.keys):
+        raise Incorrect(f"a matrix your function scored had columns {sorted(key)} shuffled at once: when you moved "
+                        f"on, the {unit} before was still shuffled. Start every permutation from a fresh copy of "
+                        f"X (or restore what you shuffled), so that only the permuted {unit} differs from X.")
+    raise Incorrect(f"your function permuted only the columns {sorted(key)} of a group (one column at a time?): "
+                    "shuffle all its columns at once, with one row permutation." if any(key < k for k in task.keys) else
+                    f"your function scored a matrix with the columns {sorted(key)} shuffled: none of the groups.")
 
 
-def _check_taxonomy(answer, *, methods=None, key=None):
-    methods = methods or TAXONOMY_METHODS
-    places = {m: _normalise_place(call(answer, m), m) for m in methods}
-    key = dict(WORKED_EXAMPLES) if key is None else key
-    wrong = {"scope": 0, "access": 0}
-    for method, (scope, access) in key.items():
-        wrong["scope"] += places[method][0] != scope
-        wrong["access"] += places[method][1] != access
-    if wrong["scope"] or wrong["access"]:
-        raise Incorrect(
-            f"of {len(key)} methods checked, {wrong['scope']} have the wrong scope and "
-            f"{wrong['access']} the wrong access. Scope: does the method explain one prediction "
-            "(local) or the model over a data set (global)? Access: does it need only predictions "
-            "(agnostic) or the model's insides: gradients, trees, weights, activations (specific)?")
+def _scores(calls, X, y, task):
+    """{group key: the model's score (or R^2 of its predictions) of each distinct matrix permuting it}."""
+    scores, seen, drawn = {key: [] for key in task.keys}, set(), {}
+    for method, M, result in calls:
+        if M.shape != X.shape:
+            raise Incorrect(f"your function scored a matrix of shape {M.shape}, X has shape {X.shape}: permute a "
+                            "column in place of itself, keep every column (dropping one is another method).")
+        key = frozenset(c for c in task.varying if not close(M[:, c], X[:, c]))
+        if not key or M.tobytes() in seen:  # the baseline, a constant column, or a matrix scored again
+            continue
+        seen.add(M.tobytes())
+        if key not in scores:
+            _unknown(key, task)
+        first = drawn.setdefault(_permutation(M, X, sorted(key), task.label(key)).tobytes(), key)
+        if first != key:
+            raise Incorrect(f"{task.label(first)} and {task.label(key)} were shuffled with the same row "
+                            f"permutation: draw a new permutation for every {task.noun} and repeat, all from "
+                            "ONE generator made before the loops, `rng = np.random.default_rng(random_state)` "
+                            f"(a generator made anew for each {task.noun} draws the same permutations again).")
+        scores[key].append(float(result) if method == "score" else r2_score(y, result))
+    return scores
 
 
-TAXONOMY_METHODS = (
-    "permutation importance", "impurity importance (MDI)", "partial dependence plot", "ICE curves",
-    "LIME", "KernelSHAP", "TreeSHAP", "saliency map", "Grad-CAM", "Integrated Gradients",
-    "global surrogate tree", "TCAV", "counterfactual explanation", "linear model coefficients",
-)
-# The two placements the notebook works through in its text; the rest are graded by hidden tests.
-WORKED_EXAMPLES = {"permutation importance": ("global", "agnostic"), "Grad-CAM": ("local", "specific")}
+def _check_drops(imp, scores, baseline, task):
+    """Each row of ``imp`` must be the recorded drops of its group, repeats in any order."""
+    rows_of = {}
+    for g, key in enumerate(task.keys):
+        rows_of.setdefault(key, []).append(g)
+    drops = {key: baseline - np.array(scores[key]) if key else np.zeros(imp.shape[1] * len(rows))
+             for key, rows in rows_of.items()}
+    for key, rows in rows_of.items():
+        if len(drops[key]) != imp.shape[1] * len(rows):
+            raise Incorrect(f"for {task.label(task.groups[rows[0]])} your function scored {len(drops[key])} "
+                            f"different copies of X with only its column(s) permuted, for {imp.shape[1] * len(rows)} "
+                            "values: score one fresh permutation of those columns (not of y) per repeat.")
+    yours = np.concatenate([np.sort(imp[rows].ravel()) for rows in rows_of.values()])
+    truth = np.concatenate([np.sort(d) for d in drops.values()])
+    if close(yours, truth):
+        return
+    constant = imp[[not key for key in task.keys]]
+    if not close(constant, 0 * constant):
+        raise Incorrect(f"a constant {task.noun}'s importance is exactly 0: shuffling it changes nothing.")
+    own = [np.sort(drops[key]) for key in task.keys]
+    if len(rows_of) == len(own) and all(any(close(np.sort(row), d) for d in own) for row in imp):
+        raise Incorrect(f"each row of your result holds the importances of another {task.noun}: keep the rows "
+                        f"in the order of {'X' if task.single else '`groups`'} (do not sort them).")
 
-taxonomy = Exercise(
-    title="Exercise 1.1 taxonomy",
-    check=_check_taxonomy,
-    section="1. Two axes: scope and access",
-    hints=[
-        "Ask two questions of each method. Scope: is the output about one input (a heat map of one "
-        "image, the weights of one local surrogate) or about the model over a data set (a ranking "
-        "of features)? Access: could you run it against a model behind an API that returns only "
-        "predictions?",
-        "Methods that need gradients (saliency, Grad-CAM, IG), a tree's structure (MDI, TreeSHAP), "
-        "a layer's activations (TCAV) or the coefficients themselves are model-specific.",
-        "A lookup table is enough: `PLACES = {\"LIME\": (\"local\", \"agnostic\"), ...}` and "
-        "`return PLACES[method]`.",
-    ],
-)
+    def variant(f):
+        return lambda: np.concatenate([np.sort(f(d)) for d in drops.values()])
 
-
-# --------------------------------------------------------------------------------------------
-# Exercise 1.2: permutation importance
-
-
-def _check_permutation_importance(answer, *, seed=0, n_samples=400, n_features=4, n_repeats=20):
-    X, y, _ = make_linear_data(n_samples, n_features, noise=0.5, random_state=seed)
-    model = train_linear(X, y)
-    X_before = X.copy()
-    imp = _importances(answer, model, X, y, n_repeats, seed)
-    if not np.array_equal(X, X_before):
-        raise Incorrect("your function changed the caller's X in place: permute a copy.")
-    _check_reproducible(answer, imp, model, X, y, n_repeats, seed)
-    # Closed form: on the training data of a least-squares fit the residual is orthogonal to every
-    # column, so the expected drop in R^2 when x_j is permuted is 2 coef_j^2 Var(x_j) / Var(y).
-    expected = 2 * model.coef_ ** 2 * X.var(axis=0) / y.var()
-    mean, sem = imp.mean(axis=1), imp.std(axis=1, ddof=1) / np.sqrt(n_repeats)
-    important = expected > 0.05
-    _check_repeats_differ(sem, important)
-    if np.all(mean[important] < 0):
-        raise Incorrect("your importances are negative for features that matter: importance is the "
-                        "baseline score minus the score after permuting (a drop is positive).")
-    if np.all(np.abs(mean[important] - 1) < 0.5):
-        raise Incorrect("your values are close to 1: return the drop (baseline - permuted score), "
-                        "not a ratio of scores.")
-    labels = [f"feature {j} of a linear model" for j in range(n_features)]
-    _compare_means(mean, expected, sem, labels, "the closed form 2 coef_j^2 Var(x_j) / Var(y)")
-    # The library, on a non-linear model and held-out data.
-    X_test, y_test, _ = make_linear_data(n_samples, n_features, noise=0.5, random_state=seed + 100)
-    forest = _forest(X, y, seed)
-    imp = _importances(answer, forest, X_test, y_test, n_repeats, seed)
-    ref = _sk_permutation_importance(forest, X_test, y_test, n_repeats=n_repeats, random_state=seed)
-    sem = np.sqrt((imp.var(axis=1, ddof=1) + ref.importances.var(axis=1, ddof=1)) / n_repeats)
-    labels = [f"feature {j} of a random forest" for j in range(n_features)]
-    _compare_means(imp.mean(axis=1), ref.importances_mean, sem, labels,
-                   "sklearn.inspection.permutation_importance")
+    factor = float(yours @ truth / (truth @ truth)) if truth @ truth > 0 else 1.0
+    diagnose(yours, truth, [
+        Pitfall("sign", variant(np.negative), "your values are the permuted score minus the baseline: "
+                "importance is the baseline score minus the permuted score (a drop is positive)."),
+        Pitfall("absolute", variant(np.abs), "you took the absolute value of the drop: a negative importance "
+                "(the shuffled column scored better by chance) is information, keep its sign."),
+        Pitfall("ratio", variant(lambda d: (baseline - d) / baseline),
+                "your values are ratios of scores: return the difference, baseline minus permuted score."),
+        Pitfall("scaled", lambda: factor * truth, "your values are the drops times a common factor: shares of a "
+                "total, drops divided by the baseline, or the change of another score (a change of MSE is the "
+                "R^2 drop times Var(y))? Return each drop, `model.score(X, y) - model.score(X_perm, y)`."),
+    ], otherwise="your values are not the baseline score `model.score(X, y)` minus the scores of the matrices "
+                 "your function permuted (the check records every matrix it passes to the model): use "
+                 "`model.score` on the X you were given, for the baseline and every permuted copy.")
 
 
-permutation_importance = Exercise(
-    title="Exercise 1.2 permutation_importance",
-    check=_check_permutation_importance,
-    section="3. Permutation importance on a held-out fold",
-    hints=[
-        "Start from the baseline `model.score(X, y)`. For each feature j and each repeat, shuffle "
-        "column j only, score again, and store baseline minus that score.",
-        "Make one generator, `rng = np.random.default_rng(random_state)`, and copy X before you "
-        "shuffle: `X_perm = X.copy(); X_perm[:, j] = X[rng.permutation(len(X)), j]`. Never shuffle "
-        "the caller's X in place, and never keep a column shuffled when you move on to the next one.",
-        "Fill `importances = np.empty((n_features, n_repeats))` in a double loop over features and "
-        "repeats, and return it.",
-    ],
-    forbidden={"sklearn.inspection._permutation_importance": "scikit-learn's permutation_importance"},
-)
+def _verified(answer, model, X, y, task, n_repeats, seed, *, seeded=True):
+    """Run the answer on a spy of ``model``; check what it scored and returned; return its importances."""
+    runs = []
+    run = lambda s: runs.append(_importances(answer, model, X, y, task, n_repeats, s)) or runs[-1][0]  # noqa: E731
+    imp = check_seeded(run, seed) if seeded else run(seed)
+    _check_drops(imp, _scores(runs[0][1].calls, X, y, task), model.score(X, y), task)
+    return imp
 
 
-# --------------------------------------------------------------------------------------------
-# Exercise 1.3: grouped permutation importance
+def _check_importances(answer, *, groups, seed, n_samples, n_repeats, single, **bed):
+    n_features = 1 + max(max(g) for g in groups)
+    model, X, y = _bed(seed, n_samples, n_features, **bed)
+    task = _Task(groups, X, single)
+    imp = _verified(answer, model, X, y, task, n_repeats, seed)
+    # Closed form of a least-squares fit with an intercept on its training rows; the spread of one drop
+    # is measured on 400 permutations: how each changes the prediction, and so the residual sum of squares.
+    resid, rng = y - model.predict(X), np.random.default_rng(seed)
+    perms = np.array([rng.permutation(len(X)) for _ in range(400)])
+    for g, group in enumerate(task.groups):
+        part = X[:, group] @ model.coef_[group]
+        drops = (((resid - part[perms] + part) ** 2).sum(axis=1) - (resid ** 2).sum()) / (np.var(y) * len(y))
+        if abs(imp[g].mean() - 2 * np.var(part) / np.var(y)) > Z * drops.std() / np.sqrt(n_repeats) + CLOSED_FORM_FLOOR:
+            raise Incorrect(f"for {task.label(group)} of a linear model the mean of your importances is far from "
+                            "the closed form 2 Var(X_G w_G) / Var(y), although each value is a drop of a permuted "
+                            "matrix: are your permutations uniformly random?")
+    forest, X, y = _bed(seed, n_samples, n_features, **bed, held_out=True)
+    imp = _verified(answer, forest, X, y, task, FOREST_REPEATS, seed, seeded=False)
+    if single:
+        ref = _sk_permutation_importance(forest, X, y, n_repeats=FOREST_REPEATS, random_state=seed).importances
+    else:
+        ref = np.array([lib.joint_permutation_importance(forest, X, y, g, n_repeats=FOREST_REPEATS,
+                                                         random_state=seed) for g in task.groups])
+    spread = np.sqrt((imp.var(axis=1, ddof=1) + ref.var(axis=1, ddof=1)) / FOREST_REPEATS)
+    for g in np.flatnonzero(np.abs(imp.mean(axis=1) - ref.mean(axis=1)) > Z * spread + FOREST_FLOOR):
+        raise Incorrect(f"for {task.label(task.groups[g])} of a random forest on held-out rows, the mean of "
+                        "your importances is far from scikit-learn's permutation importance.")
 
 
-def _check_grouped(answer, *, seed=0, n_samples=400, n_repeats=20):
-    coef = np.array([1.5, 1.5, 1.0, 0.5, 0.0])
-    X, y, _ = make_linear_data(n_samples, 5, coef=coef, correlated=(0, 1), corr=0.95, noise=0.5,
-                               random_state=seed)
-    groups = [[0, 1], [2], [3, 4]]
-    model = train_linear(X, y)
-    X_before = X.copy()
-    imp = _importances(answer, model, X, y, n_repeats, seed, extra=(groups,))
-    if not np.array_equal(X, X_before):
-        raise Incorrect("your function changed the caller's X in place: permute a copy.")
-    _check_reproducible(answer, imp, model, X, y, n_repeats, seed, extra=(groups,))
-    mean, sem = imp.mean(axis=1), imp.std(axis=1, ddof=1) / np.sqrt(n_repeats)
-    # Closed form: one row permutation for the whole group changes the prediction by
-    # (X_G[perm] - X_G) coef_G, whose expected square is 2 Var(X_G coef_G).
-    w = model.coef_
-    joint = np.array([2 * np.var(X[:, g] @ w[g]) for g in groups]) / y.var()
-    # Two plausible mistakes: a separate permutation per column keeps half of the covariance term,
-    # (joint + 2 sum w_j^2 Var(x_j)) / 2; adding single-column importances keeps none of it.
-    summed = np.array([2 * np.sum(w[g] ** 2 * X[:, g].var(axis=0)) for g in groups]) / y.var()
-    separate = (joint + summed) / 2
-    _check_repeats_differ(sem, joint > 0.05)
-    miss = np.abs(mean[0] - joint[0])
-    if miss > Z_TOLERANCE * sem[0] + ABS_FLOOR and min(abs(mean[0] - separate[0]),
-                                                       abs(mean[0] - summed[0])) < miss:
-        raise Incorrect("for the correlated pair your importance matches permuting each column on its "
-                        "own (or adding single-column importances). Use ONE row permutation for all "
-                        "columns of a group, so that the group keeps its inner correlation.")
-    labels = [f"group {g} of a linear model" for g in groups]
-    _compare_means(mean, joint, sem, labels, "the closed form 2 Var(X_G coef_G) / Var(y)")
-    # The library, on a forest and held-out data: scikit-learn permuting an index column.
-    X_test, y_test, _ = make_linear_data(n_samples, 5, coef=coef, correlated=(0, 1), corr=0.95,
-                                         noise=0.5, random_state=seed + 100)
-    forest = _forest(X, y, seed)
-    imp = _importances(answer, forest, X_test, y_test, n_repeats, seed, extra=(groups,))
-    ref = np.array([joint_permutation_importance(forest, X_test, y_test, g, n_repeats=n_repeats,
-                                                 random_state=seed) for g in groups])
-    sem = np.sqrt((imp.var(axis=1, ddof=1) + ref.var(axis=1, ddof=1)) / n_repeats)
-    labels = [f"group {g} of a random forest" for g in groups]
-    _compare_means(imp.mean(axis=1), ref.mean(axis=1), sem, labels,
-                   "scikit-learn's permutation importance with the group permuted jointly")
+def _check_permutation_importance(answer, *, seed=0, n_samples=200, n_features=4, n_repeats=8, constant=None):
+    _check_importances(answer, groups=[[j] for j in range(n_features)], seed=seed, n_samples=n_samples,
+                       n_repeats=n_repeats, single=True, constant=constant)
 
 
-grouped_permutation_importance = Exercise(
-    title="Exercise 1.3 grouped_permutation_importance",
-    check=_check_grouped,
-    section="4. Grouped permutation importance",
-    hints=[
-        "Same recipe as permutation_importance, but a group of columns is shuffled together.",
-        "Together means with the same rows: `perm = rng.permutation(len(X))`, then "
-        "`X_perm[:, group] = X[perm][:, group]`. Shuffling each column of the group with its own "
-        "permutation breaks the correlation inside the group and measures something else.",
-        "Return an array of shape (len(groups), n_repeats).",
-    ],
-    forbidden={"sklearn.inspection._permutation_importance": "scikit-learn's permutation_importance"},
-)
+def _check_grouped(answer, *, seed=0, n_samples=200, groups=((0, 1), (2,), (3, 4)), n_repeats=8,
+                   correlated=(0, 1), constant=None, null=2):
+    _check_importances(answer, groups=groups, seed=seed, n_samples=n_samples, n_repeats=n_repeats,
+                       single=False, correlated=correlated, constant=constant, null=null)
 
 
-# --------------------------------------------------------------------------------------------
-# Drill D2: near-duplicate features
+# ---- Drill D2: near-duplicate features, rebuilt from the seed --------------------------------------------
 
 
-_RECOMPUTED = ("your values match a recomputation on the test fold with other permutations. "
-               "This is the graded check.")
+def _pair(setup, columns, train=False):
+    """Mean importance of ``columns`` permuted together (one column: alone), 10 repeats, seed D2_SEED."""
+    X, y = (setup.X_train, setup.y_train) if train else (setup.X_test, setup.y_test)
+    return lib.joint_permutation_importance(setup.forest, X, y, columns, n_repeats=lib.D2_N_REPEATS,
+                                            random_state=D2_SEED).mean()
 
 
-def _close(yours, reference, what):
-    if abs(yours - reference) > REL_RECOMPUTE * abs(reference) + ABS_RECOMPUTE:
-        raise Incorrect(f"{what} is {yours:.3f}, but recomputing it on the held-out fold gives "
-                        f"about {reference:.3f}: did you use the test fold, the fitted forest and "
-                        "the mean over repeats?")
+def _on_test_fold(name, yours, expected, train, mdi, *, tolerance, pitfalls=(), otherwise):
+    """Diagnose a D2 value against the check's recomputation (with the training-rows and MDI pitfalls)."""
+    pitfalls = [*pitfalls, Pitfall("training rows", train, f"{name} looks computed on the training rows: use "
+                                   "the test fold and y_test.")]
+    mdi = [Pitfall("MDI", mdi, f"{name} holds impurity importances (feature_importances_): the drill asks for "
+                   "permutation importances on the test fold.")] if mdi else []
+    diagnose(yours, expected, pitfalls + mdi, rtol=0, atol=tolerance,
+             otherwise=f"{name} is outside what a recomputation on the test fold allows: {otherwise}")
 
 
-def _check_d2_importances(individual, joint, *, model, X_test, y_test, twins):
+def _check_d2_importances(individual, joint, *, random_state=0):
     individual = as_float_array(individual, "d2_individual", shape=(2,))
     joint = float(as_float_array(joint, "d2_joint", shape=()))
-    X, y = np.asarray(X_test, dtype=float), np.asarray(y_test, dtype=float)
-    for name, value, j in zip(("d2_individual[0]", "d2_individual[1]"), individual, twins):
-        reference = joint_permutation_importance(model, X, y, [j], n_repeats=10, random_state=1).mean()
-        _close(value, reference, name)
-    _close(joint, joint_permutation_importance(model, X, y, twins, n_repeats=10, random_state=1).mean(),
-           "d2_joint")
-    return _RECOMPUTED
+    setup = lib.importance_setup(random_state)
+    twins, mdi = setup.twins, setup.forest.feature_importances_[setup.twins]
+    singles, trained = np.array([_pair(setup, [j]) for j in twins]), lambda: [_pair(setup, [j], True) for j in twins]
+    _on_test_fold("d2_individual", individual, singles, trained, lambda: mdi, tolerance=D2_TOL_SINGLE, pitfalls=[
+        Pitfall("swapped", lambda: singles[::-1], "d2_individual has the twins in the other order: twin_a first.")],
+        otherwise="use the forest of section 2, X_test, y_test, n_repeats=10, and the mean over repeats.")
+    summed = ("d2_joint is the sum of the two single importances: each misses what the other twin still "
+              "supplies, so their sum misses the part they share. Shuffle both twin columns with ONE row "
+              "permutation (your grouped function, or lib.joint_permutation_importance) and take the mean.")
+    # No MDI pitfall here: the twins' MDI sum (0.26) lies as close to the joint importance as shuffling
+    # each twin with its own permutation (0.25) does, the likelier mistake, which `otherwise` names.
+    _on_test_fold("d2_joint", joint, _pair(setup, twins), lambda: _pair(setup, twins, True), None,
+                  tolerance=D2_TOL_PAIR, otherwise="shuffle both twins with ONE row permutation (each with its "
+                  "own permutation is not the same), n_repeats=10, and take the mean.", pitfalls=[
+                      Pitfall("own sum", individual.sum, summed),
+                      Pitfall("sum", singles.sum, summed)])
+    return "your importances agree with a recomputation on the test fold; grading runs this same check."
 
 
-def _check_d2_fix(answer, *, X_train, y_train, X_test, y_test, twins, individual):
-    value = float(as_float_array(answer, "d2_fixed", shape=()))
-    merged = []
-    for X in (X_train, X_test):
-        X = np.asarray(X, dtype=float)
-        rest = [j for j in range(X.shape[1]) if j not in twins]
-        merged.append(np.column_stack([X[:, rest], X[:, twins].mean(axis=1)]))
-    forest = train_forest(merged[0], np.asarray(y_train, dtype=float), random_state=0)
-    last = merged[1].shape[1] - 1
-    reference = joint_permutation_importance(forest, merged[1], np.asarray(y_test, dtype=float), [last],
-                                             n_repeats=10, random_state=1).mean()
-    _close(value, reference, "d2_fixed")
-    if value <= 2 * max(individual):
-        raise Incorrect("d2_fixed is not clearly larger than either twin's own importance: the fix "
-                        "should recover the signal the pair carries together.")
-    return _RECOMPUTED
+def _merged(X):
+    """The reference artefact of D2 (c): the twins dropped, their mean added as the last column."""
+    return X.drop(columns=list(lib.TWINS)).assign(**{lib.MERGED_COLUMN: X[list(lib.TWINS)].mean(axis=1)})
 
 
-d2_importances = Exercise(
-    title="Drill D2 (a) the twins' importances",
-    check=_check_d2_importances,
-    section="Drill D2: near-duplicate features",
-    hints=["`permutation_importance(forest, X_test, y_test, n_repeats=10, random_state=0)` from "
-           "scikit-learn gives `importances_mean`; pick the two twins' positions. For the pair, "
-           "use your grouped function (or `joint_permutation_importance`) and take the mean."],
-)
-d2_why = Exercise(
-    title="Drill D2 (b) why",
-    check=check_choice,
-    section="Drill D2: near-duplicate features",
-    hints=["Think about what the forest can still read when only ONE twin is shuffled."],
-)
-d2_fix = Exercise(
-    title="Drill D2 (c) the fix",
-    check=_check_d2_fix,
-    section="Drill D2: near-duplicate features",
-    hints=["Replace the two twin columns by one column, their mean (put it last), refit "
-           "`train_forest(X_train_merged, y_train, random_state=0)`, and take the held-out "
-           "permutation importance of the new column."],
-)
+def _check_table(table, original, name):
+    source, new, reference = name.removesuffix("_merged"), lib.MERGED_COLUMN, _merged(original)
+    if not isinstance(table, pd.DataFrame):
+        raise Incorrect(f"{name} should be a DataFrame with named columns, got {type(table).__name__}.")
+    columns = [str(c) for c in table.columns]
+    if set(lib.TWINS) & set(columns):
+        raise Incorrect(f"{name} still has the column(s) {[t for t in lib.TWINS if t in columns]}: the fix "
+                        f"DROPS both twins and adds their mean as one new last column, '{new}'.")
+    if columns != list(reference.columns):
+        raise Incorrect(f"{name} has the columns {columns}; expected the other columns in their order, then "
+                        f"the new column '{new}' last.")
+    values, reference = as_float_array(table.to_numpy(), name, shape=reference.shape), reference.to_numpy(float)
+    if not close(values[:, :-1], reference[:, :-1]):
+        raise Incorrect(f"the other columns of {name} (or its rows) differ from {source}'s: keep them as they are.")
+    if not close(values[:, -1], reference[:, -1]):
+        raise Incorrect(f"'{new}' in {name} is not the row-wise mean of the twins, (twin_a + twin_b) / 2.")
+
+
+def _check_refit(forest, reference, X_test):
+    state = lib.REFIT_RANDOM_STATE
+    refit = f"models.train_forest(X_train_merged, y_train, random_state={state})"
+    if type(forest) is not RandomForestRegressor:
+        raise Incorrect(f"forest_merged should be the forest {refit} returns, got {type(forest).__name__}.")
+    if (n := getattr(forest, "n_features_in_", None)) != X_test.shape[1]:
+        raise Incorrect(f"forest_merged was fitted on {n} columns, not the {X_test.shape[1]} of X_train_merged: "
+                        f"refit on the merged training table, {refit}.")
+    if (seed := forest.get_params()["random_state"]) != state:
+        raise Incorrect(f"forest_merged was fitted with random_state={seed}: refit with random_state={state}, "
+                        "as the task states.")
+    if not close(forest.predict(X_test.to_numpy()), reference.predict(X_test.to_numpy())):
+        raise Incorrect(f"forest_merged does not predict like {refit}: was it fitted with other settings, on "
+                        "other rows (the test fold?) or another target?")
+
+
+def _check_d2_fix(X_train_merged, X_test_merged, forest_merged, fixed, *, random_state=0):
+    setup = lib.importance_setup(random_state)
+    _check_table(X_train_merged, setup.X_train, "X_train_merged")
+    _check_table(X_test_merged, setup.X_test, "X_test_merged")
+    fixed = float(as_float_array(fixed, "d2_fixed", shape=()))
+    train, test = _merged(setup.X_train), _merged(setup.X_test)
+    refit = train_forest(train, setup.y_train, random_state=lib.REFIT_RANDOM_STATE)
+    _check_refit(forest_merged, refit, test)
+    setup, last = setup._replace(X_train=train, X_test=test, forest=refit), [test.shape[1] - 1]
+    _on_test_fold("d2_fixed", fixed, _pair(setup, last), lambda: _pair(setup, last, True),
+                  lambda: refit.feature_importances_[-1], tolerance=D2_TOL_PAIR, otherwise="the permutation "
+                  f"importance of '{lib.MERGED_COLUMN}' for forest_merged on X_test_merged, n_repeats=10, mean.")
+    return "your tables and refit are right, d2_fixed agrees with a recomputation; grading runs this same check."
+
+
+# ---- The chapter's exercises, declared once ------------------------------------------------------------
+
+_SKLEARN = {"sklearn.inspection._permutation_importance": "scikit-learn's permutation_importance"}
+
+CHAPTER = Chapter("01", [
+    Exercise("taxonomy", "1.1", "1. Two axes: scope and access", _check_taxonomy, hints=[
+        "Ask two questions of each method. Scope: is the output about one input (a heat map of one image, one "
+        "local surrogate, one row's curve) or about the model over a data set (a ranking of features)? Access: "
+        "could you run it against a model behind an API that returns only predictions?",
+        "Methods that need gradients (saliency, Grad-CAM, IG), a tree's structure (MDI, TreeSHAP), a layer's "
+        "activations (TCAV) or the coefficients themselves are model-specific.",
+        "A lookup table is enough: `PLACES = {\"LIME\": (\"local\", \"agnostic\"), ...}`, `return PLACES[method]`."]),
+    Exercise("permutation_importance", "1.2", "3. Permutation importance on a held-out fold",
+             _check_permutation_importance, forbidden=_SKLEARN, hints=[
+        "Start from the baseline `model.score(X, y)`. For each feature j and each repeat, shuffle column j only, "
+        "score again, and store baseline minus that score.",
+        "One generator before the loops, `rng = np.random.default_rng(random_state)`, and a fresh copy for every "
+        "permutation: `X_perm = X.copy(); X_perm[:, j] = X[rng.permutation(len(X)), j]`. Never shuffle the "
+        "caller's X in place, and never keep a column shuffled when you move on.",
+        "Fill `importances = np.empty((n_features, n_repeats))` in a double loop over features and repeats."]),
+    Exercise("grouped_permutation_importance", "1.3", "4. Grouped permutation importance", _check_grouped,
+             forbidden=_SKLEARN, hints=[
+        "Same recipe as permutation_importance, but a group of columns is shuffled together.",
+        "Together means with the same rows: `perm = rng.permutation(len(X))`, then `X_perm[:, group] = "
+        "X[perm][:, group]`. A permutation per column breaks the group's inner correlation.",
+        "Return an array of shape (len(groups), n_repeats), row g for groups[g], in the order given."]),
+    Exercise("d2_importances", "D2 (a)", "Drill D2 · Near-duplicate features", _check_d2_importances,
+             heading="the twins' importances", hints=[
+        "`inspection.permutation_importance(forest, X_test, y_test, n_repeats=10, random_state=SEED)` gives "
+        "`importances_mean`; pick the twins' positions, `twins`.",
+        "For the pair, permute both columns with one row permutation (your grouped function on "
+        "`X_test.to_numpy()`, or `lib.joint_permutation_importance`) and take the mean. Adding the two single "
+        "importances is not the same."]),
+    Exercise("d2_why", "D2 (b)", "Drill D2 · Near-duplicate features", choice("ABCD"), heading="why", hints=[
+        "Think about what the forest can still read when only ONE twin is shuffled."]),
+    Exercise("d2_fix", "D2 (c)", "Drill D2 · Near-duplicate features", _check_d2_fix, heading="the fix", hints=[
+        "`X.drop(columns=[\"twin_a\", \"twin_b\"])` keeps the other columns in order; then `merged[\"twin_mean\"] "
+        "= X[[\"twin_a\", \"twin_b\"]].mean(axis=1)` adds the new column last.",
+        "The same for X_train and X_test, refit `models.train_forest(X_train_merged, y_train, random_state=0)`, "
+        "and take the mean permutation importance of the last column on the test fold (n_repeats=10)."]),
+])
+__getattr__ = CHAPTER.attribute
+__all__ = CHAPTER.names

@@ -1,496 +1,382 @@
 """Checks for chapter 02: Shapley values and SHAP.
 
-Oracles: ``shap.KernelExplainer`` with every coalition enumerated (its weighted regression then
-returns the exact Shapley values), applied to a game encoded as a model of membership indicators
-(:func:`game_shapley`) or to a model with a background data set; the four Shapley axioms; the
-closed form of the Shapley kernel; and, for a linear model, ``phi_j = w_j (x_j - mean_j)`` where
-``mean_j`` is the background's mean. The pitfalls the chapter warns about (uniform weights, a wrong
-combinatorial factor, marginal contributions from one coalition only, no efficiency constraint...)
-are recognised by name before the final comparison. Answer keys of the multiple-choice questions
-are not here: the hidden tests of the solution notebook pass them in.
+Oracles: ``shap.KernelExplainer`` with every coalition (exact) on games (``lib.game_shapley``) and models;
+the Shapley axioms; the kernel's closed form. KernelSHAP is checked through what the answer evaluated: a
+:class:`Spy` records the rows its ``f`` receives, the coalitions are read back from them, their sizes are
+tested against the kernel's size distribution, and the constrained weighted least squares is solved again
+on those very coalitions. Games come as the notebook writes them: dicts keyed by frozensets, and functions
+that accept only frozensets.
 """
 
 from __future__ import annotations
 
-import itertools
 import math
 
 import numpy as np
-import shap
 
-from ._core import Exercise, Incorrect, StudentError, as_float_array, call, check_choice
-from ._games import Game, coalitions, dividend_game, game_shapley
+from helpers.lib import ch02 as lib
 
-__all__ = ["game_shapley", "D1_PLAYERS", "D1_GAME", "D1_ORDERINGS", "shapley_values",
-           "shapley_kernel_weight", "kernel_shap", "d1_shapley", "d1_why"]
+from ._core import Chapter, Exercise, Incorrect, StudentError, as_float_array, call, choice
+from ._idioms import Pitfall, Spy, check_seeded, close, diagnose, inputs_unchanged
 
-# Tolerances.
-# Exact Shapley values of a game with integer worths: two correct answers differ only by float
-# rounding of at most 2^8 terms, far below 1e-9 of the game's scale.
-GAME_RTOL = 1e-9
-# One kernel weight: a closed form in a few float operations, exact to ~1e-15 however written.
-WEIGHT_RTOL = 1e-9
-# Exact KernelSHAP (every coalition used): a correct regression solve agrees with shap to ~1e-12;
-# 1e-6 of the scale also accepts huge finite weights (1e8 or more) for the empty and full
-# coalitions instead of exact constraints. Weights of 1e6 leave an efficiency gap of ~1e-5: refused.
-KERNEL_RTOL = 1e-6
-# Sampled KernelSHAP on 10 features with 1,000 coalitions is a noisy estimate: in 400 simulated
-# runs per sampling scheme, the largest error of one value was at most 0.22 (sizes drawn in
-# proportion to the kernel), 0.43 (uniform subsets weighted by the kernel, the noisiest correct
-# scheme) and 0.04 (paired sampling) times the norm of the exact values. 0.75 keeps every correct
-# sampler safe; this check catches broken sampling, the exact branch catches wrong weights.
-SAMPLED_RTOL = 0.75
-# Naming a pitfall: the answer must match the pitfall's result closely (a correct solve of the
-# same wrong regression agrees to ~1e-12), while that result differs from the exact values.
-DIAGNOSIS_RTOL = 1e-4
-# Game sizes the kernel-weight check walks through (5 first: it tells the pitfalls apart best).
-KERNEL_SIZES = (5, 2, 3, 8)
+# Tolerances (measured on float32 versions of the answers, 20-30 seeds each).
+# Games and kernel weights: the default 1e-6 of the scale (_idioms.close); float32 answers are off by
+# at most 1.2e-7, the nearest pitfall by more than 1e-2.
+# Enumerated KernelSHAP against shap (up to 8 features): float32 answers are off by at most 5.7e-7 of the
+# scale, so 1e-5; the nearest pitfalls (uniform weights, no binomial) differ by >= 2e-4.
+KERNEL_RTOL = 1e-5
+# The regression solved again on the answer's own coalitions (4,000 rows, up to 13 features, condition
+# number < 4): float32 answers agree to 1.3e-6 of the scale, so 1e-4; the kernel weight applied twice
+# moves the values by >= 1.9e-2.
+FIT_RTOL = 1e-4
+# The sizes of n sampled coalitions: n_s ~ Binomial(n, p_s), p_s proportional to 1/(s(M-s)). Allowed:
+# five standard errors sqrt(n p_s (1 - p_s)) plus a floor of 2 (small expected counts): a correct sampler
+# fails with probability < 1e-5 (M - 1 sizes at 5.7e-7 each). At n = 4,000 and M = 12, uniform sizes miss
+# size 1 by 15 standard errors, uniform subsets miss size 6 by 47: both fail on every seed.
+SIZE_Z, SIZE_FLOOR = 5.0, 2.0
+# Reading coalitions back: a feature comes from x or a background row when it equals it to 1e-5 of the
+# scale (float32 copies are off by < 1e-6); the test beds keep any two candidate values of a feature
+# 1e-3 apart, so no row can be read two ways.
+ROW_RTOL = 1e-5
+# How often one call of kernel_shap may call f (the task says so): the background, x, and the rows of
+# every coalition stacked in one array.
+MAX_F_CALLS = 3
 
 
-# --------------------------------------------------------------------------------------------
 # Exercise 2.1: exact Shapley values
 
 
-def _weighted_marginals(game, weight):
+def _weighted(table, players, weight, *, difference=True):
     """sum over S in N without i of weight(|S|, M) (v(S + i) - v(S)), for each player i."""
-    players, M = game.players, len(game.players)
-    out = np.zeros(M)
+    M, out = len(players), np.zeros(len(players))
     for k, i in enumerate(players):
-        others = [p for p in players if p != i]
-        for S in coalitions(others):
-            out[k] += weight(len(S), M) * (game.table[S | {i}] - game.table[S])
+        for S in lib.coalitions([p for p in players if p != i]):
+            out[k] += weight(len(S), M) * (table[S | {i}] - difference * table[S])
     return out
 
 
-# Pitfalls the chapter names: (label, how to compute it, message).
+def _shapley_weight(s, M):  # |S|!(M-|S|-1)!/M!
+    return math.factorial(s) * math.factorial(M - s - 1) / math.factorial(M)
+
+
 _SHAPLEY_PITFALLS = (
-    (lambda g: np.array([g.table[frozenset([i])] - g.table[frozenset()] for i in g.players]),
-     "your values are the marginal contributions to the EMPTY coalition only, v({i}) - v(empty): "
-     "average over every coalition S of the other players, with the Shapley weights."),
-    (lambda g: np.array([g.table[frozenset(g.players)] - g.table[frozenset(g.players) - {i}]
-                         for i in g.players]),
-     "your values are the marginal contributions to the coalition of ALL other players only, "
-     "v(N) - v(N without i): average over every coalition S of the other players."),
-    (lambda g: _weighted_marginals(g, lambda s, M: 1 / 2 ** (M - 1)),
-     "uniform weights: you averaged the marginal contributions over the 2^(M-1) coalitions with "
-     "equal weights (that is the Banzhaf value). The Shapley weight of a coalition S is "
-     "|S|!(M-|S|-1)!/M!: coalitions of rare sizes weigh more."),
-    (lambda g: _weighted_marginals(g, lambda s, M: math.factorial(s) * math.factorial(M - s)
-                                   / math.factorial(M)),
-     "wrong combinatorial factor: your weights look like |S|!(M-|S|)!/M!. The Shapley weight is "
-     "|S|!(M-|S|-1)!/M! (the -1: player i itself is not among the M-|S| others)."),
+    Pitfall("empty coalition", lambda t, P: np.array([t[frozenset([i])] - t[frozenset()] for i in P]),
+            "your values are the marginal contributions to the EMPTY coalition only, v({i}) - v(empty): average over "
+            "every coalition S of the other players, with the Shapley weights."),
+    Pitfall("all others", lambda t, P: np.array([t[frozenset(P)] - t[frozenset(P) - {i}] for i in P]),
+            "your values are the marginal contributions to the coalition of ALL other players only, v(N) - v(N "
+            "without i): average over every coalition S of the other players."),
+    Pitfall("Banzhaf", lambda t, P: _weighted(t, P, lambda s, M: 1 / 2 ** (M - 1)),
+            "uniform weights: you averaged the marginal contributions over the 2^(M-1) coalitions with equal weights "
+            "(that is the Banzhaf value). The Shapley weight of a coalition S is |S|!(M-|S|-1)!/M!: coalitions of "
+            "rare sizes weigh more."),
+    Pitfall("factor", lambda t, P: _weighted(t, P, lambda s, M: _shapley_weight(s, M) * (M - s)),
+            "wrong combinatorial factor: your weights look like |S|!(M-|S|)!/M!. The Shapley weight is "
+            "|S|!(M-|S|-1)!/M! (the -1: player i itself is not among the M-|S| others)."),
+    Pitfall("no difference", lambda t, P: _weighted(t, P, _shapley_weight, difference=False),
+            "your values weigh v(S + i) alone: a marginal contribution is the difference v(S + i) - v(S)."),
+    Pitfall("sorted", lambda t, P: lib.game_shapley(t, P)[np.argsort(P) if len({type(p) for p in P}) == 1
+                                                          else slice(None)],
+            "your values are right but listed in the sorted order of the players: return phi[k] for players[k], in "
+            "the order `players` was given."),
 )
 
 
-def _close(a, b, rtol, scale=None):
-    scale = max(1.0, float(np.max(np.abs(b)))) if scale is None else scale
-    return np.allclose(a, b, rtol=0, atol=rtol * scale)
+def _misuse(error, as_dict):
+    """The Incorrect for an answer that queried the game in a way the task does not allow, or None."""
+    text, kind = str(error), "a dict {frozenset: worth} (like D1's game)" if as_dict else "a function"
+    if isinstance(error, lib.NotACoalition) or "unhashable" in text or (
+            as_dict and isinstance(error, KeyError) and type(error.args[0]) is not frozenset):
+        return Incorrect(f"your function asked the game for the worth of something that is not a frozenset "
+                         f"({type(error).__name__}: {error}): build every coalition as a frozenset, "
+                         "`frozenset(combo)`, `S | {i}`.")
+    if isinstance(error, TypeError) and ("not callable" in text or "subscriptable" in text):
+        return Incorrect(f"the game was {kind} and your function {'called' if as_dict else 'indexed'} it: "
+                         "a game comes as a dict OR as a function; look a dict up as `v[S]`, call a "
+                         "function as `v(S)`.")
+    return None
 
 
-def _shapley_of(answer, game, what="your result"):
-    players = list(game.players)
-    result = call(answer, game, players)
+def _shapley_of(answer, table, players, *, as_dict):
+    game = dict(table) if as_dict else lib.StrictGame(table, players)
+    try:
+        result = call(answer, game, list(players))
+    except StudentError as failure:
+        raise _misuse(failure.error, as_dict) or failure from None
+    if as_dict and (game.keys() != table.keys() or any(game[S] is not table[S] for S in table)):
+        raise Incorrect("your function changed the game dict it was given: keep nothing in it.")
     if isinstance(result, dict):
-        raise Incorrect(f"{what} is a dict: return an array with one value per player, in the "
-                        "order of `players`.")
-    return as_float_array(result, what, shape=(len(players),))
+        raise Incorrect("your result is a dict: return an array with one value per player, in the order of "
+                        "`players`.")
+    return as_float_array(result, "your Shapley values", shape=(len(players),))
 
 
-def _check_additive(answer, players, rng):
-    """On v(S) = c + sum of a_i, every marginal contribution of i is a_i: phi must be a."""
-    a = rng.integers(1, 9, len(players)).astype(float)
-    c = float(rng.integers(1, 5))
-    game = Game(players, {S: c + sum(a[players.index(p)] for p in S) for S in coalitions(players)})
-    phi = _shapley_of(answer, game)
-    if _close(phi, a, GAME_RTOL):
-        return
-    ratio = phi / a
-    if np.allclose(ratio, ratio[0], rtol=DIAGNOSIS_RTOL) and abs(ratio[0] - 1) > DIAGNOSIS_RTOL:
-        raise Incorrect(
-            f"wrong combinatorial factor: on an additive game v(S) = c + sum of a_i every marginal "
-            f"contribution of i is a_i, so phi_i must be a_i; yours are {ratio[0]:.4g} times a_i. Your "
-            f"weights over the coalitions of the other players add up to {ratio[0]:.4g} instead of 1: "
-            "use |S|!(M-|S|-1)!/M!.")
-    raise Incorrect("on an additive game v(S) = c + sum of a_i (with c = v(empty) != 0) each phi_i "
-                    "must equal a_i, and yours do not: use differences v(S + i) - v(S), never v(S + i) "
-                    "alone.")
-
-
-def _check_game(answer, game):
-    phi = _shapley_of(answer, game)
-    exact = game_shapley(game, game.players)
-    if _close(phi, exact, GAME_RTOL):
-        return
-    for compute, message in _SHAPLEY_PITFALLS:
-        variant = compute(game)
-        if _close(phi, variant, GAME_RTOL) and not _close(variant, exact, GAME_RTOL):
-            raise Incorrect(message)
-    if abs(phi.sum() - game.total) > GAME_RTOL * max(1.0, abs(game.total)):
-        raise Incorrect(f"efficiency fails: your values sum to {phi.sum():.6g} but "
-                        f"v(N) - v(empty) = {game.total:.6g}.")
-    raise Incorrect(f"on a {len(game.players)}-player game your values add up correctly "
-                    "(efficiency holds) but differ from shap's exact Shapley values: check that "
-                    "every coalition S of the OTHER players appears once, with weight "
-                    "|S|!(M-|S|-1)!/M!.")
+def _compare(phi, table, players, kind):
+    """Pass if phi are the exact values; else name the pitfall, or the failed efficiency."""
+    exact, total = lib.game_shapley(table, players), table[frozenset(players)] - table[frozenset()]
+    otherwise = (f"on a {len(players)}-player game given as a {kind} your values add up correctly "
+                 "(efficiency holds) but differ from shap's exact Shapley values: check that every "
+                 "coalition S of the OTHER players appears once, with weight |S|!(M-|S|-1)!/M!.")
+    if not close(phi.sum(), total, scale=max(1.0, abs(total))):
+        otherwise = f"efficiency fails: your values sum to {phi.sum():.6g} but v(N) - v(empty) = {total:.6g}."
+    diagnose(phi, exact, _SHAPLEY_PITFALLS, (table, players), otherwise=otherwise)
 
 
 def _check_shapley_values(answer, *, seed=0, n_players=4, players=None):
     rng = np.random.default_rng(seed)
-    players = list(players) if players is not None else [f"p{k}" for k in range(n_players)]
-    if len(players) < 1:
-        raise ValueError("a game needs at least one player")
-    _check_additive(answer, players, rng)
-    _check_game(answer, dividend_game(players, rng, empty=float(rng.integers(-3, 4))))
-    if len(players) >= 3:
-        pair, dummy = (players[1], players[2]), players[0]
-        game = dividend_game(players, rng, symmetric=pair, dummy=dummy)
-        phi = _shapley_of(answer, game)
-        if abs(phi[1] - phi[2]) > GAME_RTOL * max(1.0, np.abs(phi).max()):
+    players = list(players) if players is not None else [f"p{k}" for k in rng.permutation(n_players)]
+    a = rng.integers(1, 9, len(players))  # additive: v(S) = 3 + sum of a_i, every phi_i = a_i
+    game = {S: 3.0 + sum(a[players.index(p)] for p in S) for S in lib.coalitions(players)}
+    _compare(_shapley_of(answer, game, players, as_dict=True), game, players, "dict")
+    game = lib.dividend_game(players, rng, empty=float(rng.integers(-3, 4)))
+    _compare(_shapley_of(answer, game, players, as_dict=False), game, players, "function")
+    if len(players) >= 3:  # symmetry and dummy, named before the comparison with shap
+        (dummy, *pair) = players[:3]
+        game = lib.dividend_game(players, rng, symmetric=pair, dummy=dummy)
+        phi = _shapley_of(answer, game, players, as_dict=True)
+        if not close(phi[1], phi[2], scale=max(1.0, np.abs(phi).max())):
             raise Incorrect(f"symmetry fails: players {pair[0]!r} and {pair[1]!r} are interchangeable "
                             "(v(S + i) = v(S + j) for every S without both) but get different values.")
-        if abs(phi[0]) > GAME_RTOL * max(1.0, np.abs(phi).max()):
-            raise Incorrect(f"dummy fails: player {dummy!r} adds nothing to any coalition "
-                            f"(v(S + {dummy!r}) = v(S)) but gets {phi[0]:.4g}, not 0.")
-        _check_game(answer, game)
-    # Additivity: the values of v + w are the values of v plus those of w (no state kept between calls).
-    first, second = (dividend_game(players, rng) for _ in range(2))
-    phi_sum = _shapley_of(answer, first + second)
-    phi_parts = _shapley_of(answer, first) + _shapley_of(answer, second)
-    if not _close(phi_sum, phi_parts, GAME_RTOL):
-        raise Incorrect("additivity fails: the values of the game v + w differ from the values of v "
-                        "plus the values of w. Does your function keep results from an earlier call "
-                        "(a cache keyed by coalition only)?")
-    _check_game(answer, first + second)
+        if not close(phi[0], 0.0, scale=max(1.0, np.abs(phi).max())):
+            raise Incorrect(f"dummy fails: player {dummy!r} adds nothing to any coalition (v(S + {dummy!r}) = v(S)) "
+                            f"but gets {phi[0]:.4g}, not 0.")
+        _compare(phi, game, players, "dict")
+    first, second = (lib.dividend_game(players, rng) for _ in range(2))
+    both = {S: first[S] + second[S] for S in first}
+    phi = _shapley_of(answer, both, players, as_dict=False)
+    if not close(phi, _shapley_of(answer, first, players, as_dict=True)
+                 + _shapley_of(answer, second, players, as_dict=False)):
+        raise Incorrect("additivity fails: the values of the game v + w differ from the values of v plus the values "
+                        "of w. Does your function keep results from an earlier call (a cache keyed by coalition "
+                        "only)?")
+    _compare(phi, both, players, "function")
 
 
-shapley_values = Exercise(
-    title="Exercise 2.1 shapley_values",
-    check=_check_shapley_values,
-    section="2. The Shapley formula",
-    hints=[
-        "For each player i, loop over every coalition S of the OTHER players "
-        "(`itertools.combinations(others, r)` for r = 0, ..., M-1) and add the weighted marginal "
-        "contribution v(S + i) - v(S).",
-        "The weight depends only on |S|: `math.factorial(s) * math.factorial(M - s - 1) / "
-        "math.factorial(M)`. Build coalitions as frozensets: `S = frozenset(combo)`, `S | {i}`.",
-        "Return `np.array(values)` in the order of `players`. Test it on the glove game: the left "
-        "glove's owner gets 4, each right glove 1.",
-    ],
-    forbidden={"shap": "the shap library"},
-)
-
-
-# --------------------------------------------------------------------------------------------
 # Exercise 2.2: the Shapley kernel weight
 
 
-def _as_weight(value, M, s):
-    try:
-        array = np.array(value, dtype=float)
-    except (TypeError, ValueError):
-        raise Incorrect(f"shapley_kernel_weight({M}, {s}) should return a number; got "
-                        f"{type(value).__name__}.") from None
-    if array.shape != ():
-        raise Incorrect(f"shapley_kernel_weight({M}, {s}) should return one number; got an array of "
-                        f"shape {array.shape}.")
-    if np.isnan(array):
-        raise Incorrect(f"shapley_kernel_weight({M}, {s}) returned NaN.")
-    return float(array)
+def _kernel(M, s):
+    """The Shapley kernel weight of one coalition of size s (an int or an array of ints) among M."""
+    s = np.asarray(s)
+    return (M - 1) / (np.vectorize(math.comb, otypes=[float])(M, s) * s * (M - s))
 
 
-def _kernel_closed_form(M, s):
-    if s in (0, M):
-        return math.inf
-    return (M - 1) / (math.comb(M, s) * s * (M - s))
-
-
-def _check_kernel_weight(answer, *, sizes=KERNEL_SIZES):
+def _check_kernel_weight(answer, *, sizes=(5, 2, 3, 8)):  # 5 first: it tells the pitfalls apart best
     for M in sizes:
-        got = np.array([_as_weight(call(answer, M, s), M, s) for s in range(M + 1)])
-        for s in (0, M):
-            if not (np.isinf(got[s]) and got[s] > 0):
-                raise Incorrect(f"shapley_kernel_weight({M}, {s}) is {got[s]:.4g}: the empty and the "
-                                "full coalition have INFINITE weight (return math.inf); KernelSHAP "
-                                "enforces them as constraints instead of fitting them.")
+        got = [call(answer, M, s) for s in range(M + 1)]
+        if not all(isinstance(w, (int, float, np.integer, np.floating)) and not np.isnan(w) for w in got):
+            raise Incorrect(f"shapley_kernel_weight(M, s) should return one number (a float); for M = {M} your "
+                            f"function returned {[type(w).__name__ for w in got]}.")
+        got = np.array(got, dtype=float)
+        if not (np.isinf(got[[0, M]]) & (got[[0, M]] > 0)).all():
+            raise Incorrect(f"shapley_kernel_weight({M}, 0) and ({M}, {M}) are {got[0]:.4g} and {got[M]:.4g}: "
+                            "the empty and the full coalition have INFINITE weight (return math.inf); "
+                            "KernelSHAP enforces them as constraints instead of fitting them.")
         if M < 2:
             continue
-        s = np.arange(1, M)
-        inner, expected = got[1:M], np.array([_kernel_closed_form(M, k) for k in s])
-        if np.allclose(inner, expected, rtol=WEIGHT_RTOL, atol=0):
-            continue
-        if np.allclose(inner, inner[0]):
-            raise Incorrect(f"uniform instead of Shapley-kernel weights: your weights for M = {M} are "
-                            "the same for every coalition size; the Shapley kernel puts most weight "
-                            "on the smallest and largest coalitions.")
-        if np.allclose(inner, (M - 1) / (s * (M - s)), rtol=WEIGHT_RTOL):
-            raise Incorrect("your weight is (M-1)/(s(M-s)), the weight of ALL coalitions of size s "
-                            "together; one coalition gets that divided by their number, C(M, s).")
-        if not np.allclose(inner, inner[::-1], rtol=WEIGHT_RTOL):
-            raise Incorrect(f"your weights for M = {M} are not symmetric: the Shapley kernel gives a "
-                            "coalition of size s and one of size M - s the same weight.")
-        ratio = inner / expected
-        if np.allclose(ratio, ratio[0], rtol=WEIGHT_RTOL):
-            raise Incorrect(f"your weights are {ratio[0]:.4g} times the Shapley kernel: use exactly "
-                            "(M-1) / (C(M, s) s (M-s)).")
-        raise Incorrect(f"for M = {M} your weights do not match (M-1) / (C(M, s) s (M-s)): check the "
-                        "binomial coefficient C(M, s) = M! / (s! (M-s)!).")
+        s, inner = np.arange(1, M), got[1:M]
+        diagnose(inner, _kernel(M, s), _weight_pitfalls(M, inner[0] / _kernel(M, 1)),
+                 (M, s, inner), scale=_kernel(M, 1),
+                 otherwise=f"for M = {M} your weights do not match (M-1) / (C(M, s) s (M-s)), which is symmetric "
+                 "(sizes s and M - s weigh the same): check the binomial coefficient C(M, s).")
 
 
-shapley_kernel_weight = Exercise(
-    title="Exercise 2.2 shapley_kernel_weight",
-    check=_check_kernel_weight,
-    section="5. KernelSHAP: Shapley values by weighted linear regression",
-    hints=[
-        "Two cases: s = 0 or s = M (return `math.inf`), and everything in between.",
-        "`math.comb(M, s)` is the binomial coefficient C(M, s).",
-    ],
-    forbidden={"shap": "the shap library"},
-)
+def _weight_pitfalls(M, ratio):
+    return (
+        Pitfall("uniform", lambda M, s, w: np.full(M - 1, w[0]),
+                f"uniform instead of Shapley-kernel weights: your weights for M = {M} are the same for every "
+                "coalition size; the Shapley kernel puts most weight on the smallest and largest coalitions."),
+        Pitfall("no binomial", lambda M, s, w: (M - 1) / (s * (M - s)),
+                "your weight is (M-1)/(s(M-s)), the weight of ALL coalitions of size s together; one coalition "
+                "gets that divided by their number, C(M, s)."),
+        Pitfall("multiple", lambda M, s, w: ratio * _kernel(M, s),
+                f"your weights are {ratio:.4g} times the Shapley kernel: use exactly (M-1) / (C(M, s) s (M-s))."))
 
 
-# --------------------------------------------------------------------------------------------
 # Exercise 2.3: KernelSHAP
 
 
-def _test_model(rng, M):
-    """A non-linear model with interactions between all features: linear + product + tanh."""
-    w, u = rng.normal(0, 1, M), rng.normal(0, 0.8, M)
-    second = 1 if M > 1 else 0
-
-    def model(X):  # X: (n, M) -> (n,)
-        X = np.asarray(X, dtype=float)
-        return X @ w + 1.5 * X[:, 0] * X[:, second] + 2.0 * np.tanh(X @ u)
-    return model
+def _wls(f, x, background, masks, weights, *, swap=False):
+    """The constrained least squares on these coalitions (with the worths of their complements if swap)."""
+    worth = lib.coalition_worth(f, x, background, ~masks if swap else masks)
+    return lib.kernel_regression(f, x, background, masks, weights, worth=worth)
 
 
-def _kernel_explainer(f, background, x):
-    """shap.KernelExplainer's values at x with every coalition (exact, deterministic)."""
-    M = len(x)
-    explainer = shap.KernelExplainer(f, background, silent=True)
-    values = explainer.shap_values(x[None, :], nsamples=2 ** M, l1_reg=False, silent=True)
-    return np.asarray(values, dtype=float).reshape(M)
-
-
-def _all_masks(M):
-    """Every non-trivial coalition as a row of booleans: (2^M - 2, M)."""
-    return (np.arange(1, 2 ** M - 1)[:, None] >> np.arange(M)) & 1 == 1
-
-
-def _regression(f, x, background, masks, weights, *, impute_mean=False, swap=False):
-    """Constrained weighted least squares of v(z) on z: the pitfalls' results, to name them."""
-    M = len(x)
-    base, fx = f(background).mean(), f(x[None, :])[0]
-    present = ~masks if swap else masks  # swap: x where z_j = 0, the background where z_j = 1
-    if impute_mean:
-        values = f(np.where(present, x, background.mean(axis=0)))
-    else:
-        mixed = np.where(present[:, None, :], x, background)  # (K, B, M)
-        values = f(mixed.reshape(-1, M)).reshape(len(masks), len(background)).mean(axis=1)
-    root = np.sqrt(weights)[:, None]
-    A = masks[:, :-1] - masks[:, -1:].astype(float)
-    b = values - base - masks[:, -1] * (fx - base)
-    rest = np.linalg.lstsq(A * root, b * root[:, 0], rcond=None)[0]
-    return np.append(rest, fx - base - rest.sum())
-
-
-_INFINITE_WEIGHTS = ("the empty and the full coalition have infinite kernel weight; do not put them "
-                     "in the regression, enforce them as constraints (phi_0 = E[f(background)], "
-                     "sum of phi = f(x) - phi_0).")
+_SWAPPED = "your masks are swapped: z_j = 1 means feature j takes its value from x, z_j = 0 from the background."
+_INFINITE = ("the empty and the full coalition have infinite kernel weight; do not put them in the regression, "
+             "enforce them as constraints (phi_0 = E[f(background)], sum of phi = f(x) - phi_0).")
 
 
 def _kernel_shap_of(answer, f, x, background, n_samples, seed):
+    """The answer's values (checked for efficiency) and the Spy that recorded what f was called on."""
+    spy = Spy(f)
     try:
-        result = call(answer, f, x.copy(), background.copy(), n_samples=n_samples, random_state=seed)
+        with inputs_unchanged(x=x, background=background):
+            result = call(answer, spy, x, background, n_samples=n_samples, random_state=seed)
     except StudentError as failure:
         if isinstance(failure.error, np.linalg.LinAlgError):  # inf or NaN weights in the solve
-            raise Incorrect(f"your least-squares solve failed ({failure.error}): "
-                            + _INFINITE_WEIGHTS) from None
+            raise Incorrect(f"your least-squares solve failed ({failure.error}): {_INFINITE}") from None
         raise
-    if isinstance(result, tuple):
-        raise Incorrect("your function returned a tuple: return only the array of SHAP values (the "
-                        "base value is f(background).mean()).")
-    if isinstance(result, np.ndarray) and result.shape == x.shape and np.isnan(result).any():
-        raise Incorrect("your values contain NaN: " + _INFINITE_WEIGHTS)
-    return as_float_array(result, "your SHAP values", shape=(len(x),))
-
-
-def _check_efficiency(phi, f, x, background):
+    if np.size(result) == len(x) and np.isnan(np.asarray(result, dtype=float)).any():
+        raise Incorrect(f"your values contain NaN: {_INFINITE}")
+    phi = as_float_array(result, "your SHAP values", shape=(len(x),))
+    if spy.n_calls > MAX_F_CALLS:
+        raise Incorrect(f"your function called f {spy.n_calls} times; the task allows {MAX_F_CALLS} "
+                        "(the background, x, and all coalitions' rows stacked into ONE array of shape "
+                        "(K*B, M)). Build the mixed rows first, then evaluate them in one call.")
     target = f(x[None, :])[0] - f(background).mean()
-    if abs(phi.sum() - target) > KERNEL_RTOL * max(1.0, abs(target), np.abs(phi).max()):
-        raise Incorrect(f"efficiency fails: your values sum to {phi.sum():.6g} but "
-                        f"f(x) - E[f(background)] = {target:.6g}. Add the efficiency constraint "
-                        "(eliminate one coefficient: phi_M = total - sum of the others).")
+    if not close(phi.sum(), target, rtol=KERNEL_RTOL, scale=max(1.0, abs(target), np.abs(phi).max())):
+        raise Incorrect(f"efficiency fails: your values sum to {phi.sum():.6g} but f(x) - E[f(background)] "
+                        f"= {target:.6g}. Add the efficiency constraint (eliminate one coefficient: "
+                        "phi_M = total - sum of the others).")
+    return phi, spy
 
 
-def _check_exact_mode(answer, rng, M, n_background, seed):
-    f = _test_model(rng, M)
-    background, x = rng.normal(0, 1, (n_background, M)), rng.normal(0, 1.5, M)
-    n_samples = 2 ** M  # >= 2^M - 2: every coalition, the answer is exact
-    phi = _kernel_shap_of(answer, f, x, background, n_samples, seed)
-    _check_efficiency(phi, f, x, background)
-    exact = _kernel_explainer(f, background, x)
-    if _close(phi, exact, KERNEL_RTOL):
-        return
-    masks = _all_masks(M)
+def _evaluated(spy, x, background):
+    """The coalitions the answer evaluated, read back from the rows its f received: (masks, counts)."""
+    try:
+        return lib.read_coalitions(spy.inputs, x, background, rtol=ROW_RTOL)
+    except ValueError as error:
+        raise Incorrect(str(error)) from None
+
+
+def _check_enumerated(answer, f, x, background, n_samples, seed, exact):
+    phi, spy = _kernel_shap_of(answer, f, x, background, n_samples, seed)
+    M, (masks, _) = len(x), _evaluated(spy, x, background)
+    if len(masks) != 2 ** M - 2:
+        raise Incorrect(f"with n_samples = {n_samples} >= 2^M - 2 = {2 ** M - 2} your function must use "
+                        f"every coalition (once each, weighted by the kernel); it evaluated {len(masks)} "
+                        "different coalitions. Check the switch `2 ** M - 2 <= n_samples`.")
     s = masks.sum(axis=1)
-    kernel = np.array([_kernel_closed_form(M, k) for k in s])
-    diagnoses = [
-        (_regression(f, x, background, masks, np.ones(len(masks))),
-         "uniform instead of Shapley-kernel weights: with every coalition in the regression, "
-         "each must be weighted by (M-1) / (C(M, s) s (M-s))."),
-        (_regression(f, x, background, masks, (M - 1) / (s * (M - s))),
-         "your weights miss the binomial coefficient: (M-1)/(s(M-s)) is the weight of all "
-         "coalitions of size s together, one coalition gets (M-1) / (C(M, s) s (M-s))."),
-        (_regression(f, x, background, masks, kernel, impute_mean=True),
-         "you replaced the absent features by the background MEAN. KernelSHAP takes them from each "
-         "background row in turn and averages f over the rows: for a non-linear f the two differ."),
-        (_regression(f, x, background, masks, kernel, swap=True),
-         "your masks are swapped: z_j = 1 means feature j takes its value from x, z_j = 0 from "
-         "the background."),
-    ]
-    for variant, message in diagnoses:
-        if _close(phi, variant, DIAGNOSIS_RTOL) and not _close(variant, exact, DIAGNOSIS_RTOL):
-            raise Incorrect(message)
-    raise Incorrect(f"with n_samples >= 2^M - 2 = {2 ** M - 2} every coalition must be used once "
-                    f"and the result must equal shap.KernelExplainer's exact values on the same "
-                    f"background; yours differ by up to {np.abs(phi - exact).max():.3g}.")
+    pitfalls = (
+        Pitfall("uniform", lambda m: _wls(f, x, background, m, np.ones(len(m))),
+                "uniform instead of Shapley-kernel weights: with every coalition in the regression, each must be "
+                "weighted by (M-1) / (C(M, s) s (M-s))."),
+        Pitfall("no binomial", lambda m: _wls(f, x, background, m, (M - 1) / (s * (M - s))),
+                "your weights miss the binomial coefficient: (M-1)/(s(M-s)) is the weight of all coalitions of size "
+                "s together, one coalition gets (M-1) / (C(M, s) s (M-s))."),
+        Pitfall("swapped", lambda m: _wls(f, x, background, ~m, _kernel(M, s), swap=True), _SWAPPED))
+    diagnose(phi, exact, pitfalls, (masks,), rtol=KERNEL_RTOL,
+             otherwise=f"with n_samples >= 2^M - 2 = {2 ** M - 2} every coalition is used once and the "
+             "result must equal shap.KernelExplainer's exact values on the same background; yours "
+             f"differ by up to {np.abs(phi - exact).max():.3g}.")
 
 
-def _check_linear_closed_form(answer, rng, M, n_background, seed):
-    w, b = rng.normal(0, 2, M), float(rng.normal())
-    f = lambda X: np.asarray(X, dtype=float) @ w + b  # noqa: E731 - a model is a function
-    background, x = rng.normal(0, 1, (n_background, M)), rng.normal(0, 1.5, M)
-    n_samples = 6 * M  # far fewer than 2^M - 2: the sampled branch
-    phi = _kernel_shap_of(answer, f, x, background, n_samples, seed)
-    _check_efficiency(phi, f, x, background)
-    closed = w * (x - background.mean(axis=0))
-    if _close(phi, -closed, KERNEL_RTOL) and not _close(closed, 0 * closed, KERNEL_RTOL):
-        raise Incorrect("for a linear model your values have the opposite sign of w_j (x_j - E[x_j]): "
-                        "z_j = 1 means feature j takes its value from x.")
-    if not _close(phi, closed, KERNEL_RTOL):
-        raise Incorrect(f"for a linear model f(x) = w.x + b the SHAP values are w_j (x_j - E[x_j]) "
-                        f"whatever coalitions are drawn (the regression fits exactly); with "
-                        f"{M} features and n_samples={n_samples} yours differ by up to "
-                        f"{np.abs(phi - closed).max():.3g}.")
+def _check_sampled(answer, f, x, background, n_samples, seed):
+    M, evaluated = len(x), []
+
+    def run(random_state):
+        phi, spy = _kernel_shap_of(answer, f, x, background, n_samples, random_state)
+        evaluated.append(_evaluated(spy, x, background))
+        if evaluated[-1][1].sum() != n_samples:
+            raise Incorrect(f"with n_samples = {n_samples} < 2^M - 2 = {2 ** M - 2} your function must draw "
+                            "exactly n_samples coalitions of sizes 1 to M-1, with replacement, and evaluate "
+                            f"each, repeats included; it evaluated {evaluated[-1][1].sum()} (counting repeats).")
+        return phi
+
+    phi = check_seeded(run, seed)
+    (masks, counts), sizes = evaluated[0], np.arange(1, M)
+    p = 1 / (sizes * (M - sizes)) / np.sum(1 / (sizes * (M - sizes)))
+    drawn = np.bincount(masks.sum(axis=1), weights=counts, minlength=M)[1:M]
+    band = SIZE_Z * np.sqrt(n_samples * p * (1 - p)) + SIZE_FLOOR
+    worst = np.argmax(np.abs(drawn - n_samples * p) - band)
+    if abs(drawn[worst] - n_samples * p[worst]) > band[worst]:
+        raise Incorrect(f"the sizes of your {n_samples} coalitions do not follow the Shapley kernel: "
+                        f"{drawn[worst]:.0f} have size {worst + 1}, where sizes drawn with probability "
+                        f"proportional to (M-1)/(s(M-s)) give {n_samples * p[worst]:.0f} +- {band[worst]:.0f}. "
+                        "Draw the size first (`rng.choice`), then a uniformly random subset of that size.")
+    if np.linalg.matrix_rank(masks[:, :-1].astype(float) - masks[:, -1:]) < M - 1:
+        return  # too few distinct coalitions to pin the values down (rare at the boundary): skip
+    pitfalls = (
+        Pitfall("kernel twice", lambda m, c: _wls(f, x, background, m, c * _kernel(M, m.sum(axis=1))),
+                "you weighted each sampled coalition by the Shapley kernel although its size was already drawn in "
+                "proportion to the kernel: the kernel counts twice. Sampled coalitions get weight 1."),
+        Pitfall("swapped", lambda m, c: _wls(f, x, background, ~m, c, swap=True), _SWAPPED))
+    diagnose(phi, _wls(f, x, background, masks, counts), pitfalls, (masks, counts), rtol=FIT_RTOL,
+             otherwise="your values do not solve the constrained least squares on the coalitions your function "
+                       "evaluated, each with weight 1 (a coalition drawn twice counts twice): check the regression "
+                       "(columns z_j - z_M, target v(z) - base - z_M (f(x) - base)).")
 
 
-def _check_sampled(answer, rng, M, n_background, n_samples, seed):
-    f = _test_model(rng, M)
-    background, x = rng.normal(0, 1, (n_background, M)), rng.normal(0, 1.5, M)
-    phi = _kernel_shap_of(answer, f, x, background, n_samples, seed)
-    _check_efficiency(phi, f, x, background)
-    again = _kernel_shap_of(answer, f, x, background, n_samples, seed)
-    if not np.allclose(phi, again):
-        raise Incorrect("two calls with the same random_state gave different values: draw every "
-                        "coalition from one generator, np.random.default_rng(random_state).")
-    other = _kernel_shap_of(answer, f, x, background, n_samples, seed + 1)
-    if np.allclose(phi, other):
-        raise Incorrect(f"with n_samples={n_samples} < 2^M - 2 your function must sample coalitions, "
-                        "but another random_state gave exactly the same values.")
-    exact = _kernel_explainer(f, background, x)
-    error = np.abs(phi - exact).max() / np.linalg.norm(exact)
-    if error > SAMPLED_RTOL:
-        raise Incorrect(f"with {M} features and n_samples={n_samples} one of your values is off from "
-                        f"the exact one by {error:.0%} of the norm of the exact values (a correct "
-                        f"sampler stays well under {SAMPLED_RTOL:.0%}): sample coalition sizes in "
-                        "proportion to their total kernel weight (or weight each coalition by the "
-                        "kernel), and keep the efficiency constraint.")
-
-
-def _check_kernel_shap(answer, *, seed=0, n_features=4, n_background=8, n_sampled=10,
-                       n_samples=1000):
+def _check_kernel_shap(answer, *, seed=0, n_features=4, n_background=6, n_sampled=12, n_samples=4000):
     rng = np.random.default_rng(seed)
-    _check_exact_mode(answer, rng, n_features, n_background, seed)
-    _check_linear_closed_form(answer, rng, n_sampled, n_background, seed)
-    _check_sampled(answer, rng, n_sampled, n_background, n_samples, seed)
+    f, x, background = lib.kernel_problem(rng, n_features, n_background)
+    exact, K = lib.exact_shap_values(f, x, background), 2 ** n_features - 2
+    for n in (K, K + 1):  # the switch: from n_samples = 2^M - 2 on, every coalition
+        _check_enumerated(answer, f, x, background, n, seed, exact)
+    _check_sampled(answer, f, x, background, K - 1, seed)
+    _check_sampled(answer, *lib.kernel_problem(rng, n_sampled, n_background), n_samples, seed)
+    f, x, background = lib.kernel_problem(rng, 1, n_background)  # M = 1: no coalition but the empty and full ones
+    _kernel_shap_of(answer, f, x, background, 1, seed)  # checks efficiency: phi = [f(x) - base]
 
 
-kernel_shap = Exercise(
-    title="Exercise 2.3 kernel_shap",
-    check=_check_kernel_shap,
-    section="5. KernelSHAP: Shapley values by weighted linear regression",
-    hints=[
-        "Three steps. (1) Coalitions: a boolean array `masks` of shape (K, M), all of them when "
-        "2^M - 2 <= n_samples, else K = n_samples drawn at random. (2) Their values: "
-        "`np.where(masks[:, None, :], x, background)` has shape (K, B, M); call f once on it "
-        "reshaped to (K*B, M) and average over the B rows. (3) One weighted least-squares solve.",
-        "Efficiency constraint: with total = f(x) - base, write phi_M = total - sum of the others. "
-        "Then v(z) - base - z_M total = sum over j < M of phi_j (z_j - z_M): regress on the columns "
-        "`masks[:, :-1] - masks[:, [-1]]`, multiply rows by sqrt(weight), `np.linalg.lstsq`.",
-        "Sampling: draw the size s with probability proportional to (M-1)/(s(M-s)) for s = 1..M-1 "
-        "(`rng.choice`), then a uniformly random subset of that size "
-        "(`rng.random((K, M)).argsort(axis=1) < s[:, None]`); the sampled rows then all get weight 1.",
-    ],
-    forbidden={"shap": "the shap library"},
-)
-
-
-# --------------------------------------------------------------------------------------------
 # Drill D1
 
 
-D1_PLAYERS = ("A", "B", "C")
-D1_GAME = {frozenset(): 0.0, frozenset("A"): 10.0, frozenset("B"): 20.0, frozenset("C"): 30.0,
-           frozenset("AB"): 40.0, frozenset("AC"): 50.0, frozenset("BC"): 60.0,
-           frozenset("ABC"): 90.0}
-D1_ORDERINGS = list(itertools.permutations(D1_PLAYERS))
-
-
-def _marginal_table(table, orderings):
-    out = np.zeros((len(orderings), len(orderings[0])))
-    for k, order in enumerate(orderings):
-        before = frozenset()
-        for player in order:
-            out[k, D1_PLAYERS.index(player)] = table[before | {player}] - table[before]
-            before = before | {player}
-    return out
-
-
 def _check_d1(marginals, phi):
-    marginals = as_float_array(marginals, "d1_marginals", shape=(len(D1_ORDERINGS), len(D1_PLAYERS)))
-    phi = as_float_array(phi, "d1_phi", shape=(len(D1_PLAYERS),))
-    game = Game(D1_PLAYERS, D1_GAME)
-    truth = _marginal_table(D1_GAME, D1_ORDERINGS)
-    for k, order in enumerate(D1_ORDERINGS):
-        path = " -> ".join(order)
-        if abs(marginals[k].sum() - game.total) > GAME_RTOL:
-            raise Incorrect(f"row {k} of d1_marginals (ordering {path}) adds up to "
-                            f"{marginals[k].sum():g}; along any ordering the contributions add up "
-                            f"to v(ABC) - v(empty) = {game.total:g}. Rows follow the orderings, "
-                            "columns the players A, B, C.")
-        for j, player in enumerate(D1_PLAYERS):
-            if abs(marginals[k, j] - truth[k, j]) > GAME_RTOL:
-                raise Incorrect(f"ordering {path}: the contribution of {player} is off. It is "
-                                f"v(players before {player}, plus {player}) - v(players before "
-                                f"{player}); column {j} holds player {player}.")
-    for compute, message in _SHAPLEY_PITFALLS[:2]:
-        if np.allclose(phi, compute(game)):
-            raise Incorrect(message)
-    if abs(phi.sum() - game.total) > GAME_RTOL:
-        raise Incorrect(f"efficiency fails: your values sum to {phi.sum():g} but "
-                        f"v(ABC) - v(empty) = {game.total:g}.")
-    if not np.allclose(phi, marginals.mean(axis=0)):
-        raise Incorrect("d1_phi should be the average of the rows of d1_marginals: every ordering "
-                        "is equally likely.")
-    if not _close(phi, game_shapley(game, D1_PLAYERS), GAME_RTOL):  # pragma: no cover - defensive
-        raise Incorrect("d1_phi differs from shap's exact Shapley values of the game.")
+    game, orderings, players = lib.D1_GAME, lib.D1_ORDERINGS, lib.D1_PLAYERS
+    marginals = as_float_array(marginals, "d1_marginals", shape=(len(orderings), len(players)))
+    phi = as_float_array(phi, "d1_phi", shape=(len(players),))
+    total = game[frozenset(players)] - game[frozenset()]
+    for k, order in enumerate(orderings):
+        path, before = " -> ".join(order), frozenset()
+        for player in order:
+            j = players.index(player)
+            if not close(marginals[k, j], game[before | {player}] - game[before]):
+                raise Incorrect(f"ordering {path}: the contribution of {player} is off. It is v(players before "
+                                f"{player}, plus {player}) - v(players before {player}); column {j} holds player "
+                                f"{player}.")
+            before = before | {player}
+    for pitfall in _SHAPLEY_PITFALLS[:2]:
+        if close(phi, pitfall.compute(game, list(players))):
+            raise Incorrect(pitfall.message)
+    if not close(phi.sum(), total):
+        raise Incorrect(f"efficiency fails: your values sum to {phi.sum():g} but v(ABC) - v(empty) = {total:g}.")
+    if not close(phi, marginals.mean(axis=0)):
+        raise Incorrect("d1_phi should be the average of the rows of d1_marginals: every ordering is equally likely.")
 
 
-d1_shapley = Exercise(
-    title="Drill D1 (a) Shapley values by hand",
-    check=_check_d1,
-    section="Drill D1: a three-player game",
-    hints=[
-        "Row k of d1_marginals is the ordering D1_ORDERINGS[k], e.g. (B, A, C): B arrives first and "
-        "adds v(B) - v(empty), then A adds v(AB) - v(B), then C adds v(ABC) - v(AB).",
-        "Put each contribution in the column of its player (A, B, C), whatever the arrival order. "
-        "d1_phi is the mean of the six rows.",
-    ],
-)
-d1_why = Exercise(
-    title="Drill D1 (b) why",
-    check=check_choice,
-    section="Drill D1: a three-player game",
-    hints=["Compute v(AB) - v(A) - v(B), the same for AC and BC, and v(ABC) minus the singles and "
-           "those three surpluses. Then apply symmetry to each piece (additivity lets you)."],
-)
+_KERNEL_SECTION = "5. KernelSHAP: Shapley values by weighted linear regression"
+_D1_SECTION = "Drill D1 · A three-player game"
+
+CHAPTER = Chapter("02", [
+    Exercise("shapley_values", "2.1", "2. The Shapley formula", _check_shapley_values, hints=[
+        "For each player i, loop over every coalition S of the OTHER players "
+        "(`itertools.combinations(others, r)` for r = 0, ..., M-1) and add the weighted marginal "
+        "contribution v(S + i) - v(S).",
+        "The weight depends only on |S|: `math.factorial(s) * math.factorial(M - s - 1) / math.factorial(M)`. "
+        "Build coalitions as frozensets: `S = frozenset(combo)`, `S | {i}`.",
+        "A game is a dict or a function: define `worth(S)` once, as `v[S] if isinstance(v, dict) else v(S)`, "
+        "and use it everywhere. Return `np.array(values)` in the order of `players`. On the glove game the "
+        "left glove's owner gets 4, each right glove 1.",
+    ], forbidden={"shap": "the shap library"}),
+    Exercise("shapley_kernel_weight", "2.2", _KERNEL_SECTION, _check_kernel_weight, hints=[
+        "Two cases: s = 0 or s = M (return `math.inf`), and everything in between.",
+        "`math.comb(M, s)` is the binomial coefficient C(M, s).",
+    ], forbidden={"shap": "the shap library"}),
+    Exercise("kernel_shap", "2.3", _KERNEL_SECTION, _check_kernel_shap, hints=[
+        "Three steps. (1) Coalitions: a boolean array `masks` of shape (K, M), all of them when "
+        "2^M - 2 <= n_samples, else K = n_samples drawn at random. (2) Their worths: "
+        "`np.where(masks[:, None, :], x, background)` has shape (K, B, M); call f once on it reshaped to "
+        "(K*B, M) and average over the B rows. (3) One weighted least-squares solve.",
+        "Efficiency constraint: with total = f(x) - base, write phi_M = total - sum of the others. Then "
+        "v(z) - base - z_M total = sum over j < M of phi_j (z_j - z_M): regress on the columns "
+        "`masks[:, :-1] - masks[:, [-1]]`, multiply rows by sqrt(weight), `np.linalg.lstsq`.",
+        "Sampling: draw n_samples sizes with probability proportional to (M-1)/(s(M-s)) for s = 1..M-1 "
+        "(`rng.choice`, with replacement), then a uniformly random subset of each size "
+        "(`rng.random((K, M)).argsort(axis=1) < s[:, None]`); every sampled row gets weight 1. M = 1: the "
+        "switch enumerates zero coalitions, and phi = [f(x) - base].",
+    ], forbidden={"shap": "the shap library"}),
+    Exercise("d1_shapley", "D1 (a)", _D1_SECTION, _check_d1, heading="Shapley values by hand", hints=[
+        "Row k of d1_marginals is the ordering lib.D1_ORDERINGS[k], e.g. (B, A, C): B arrives first and adds "
+        "v(B) - v(empty), then A adds v(AB) - v(B), then C adds v(ABC) - v(AB).",
+        "Put each contribution in the column of its player (A, B, C), whatever the arrival order. d1_phi is "
+        "the mean of the six rows.",
+    ]),
+    Exercise("d1_why", "D1 (b)", _D1_SECTION, choice("ABCD"), heading="why", hints=[
+        "Compute v(AB) - v(A) - v(B), the same for AC and BC, and v(ABC) minus the singles and those three "
+        "surpluses. Then apply symmetry to each piece (additivity lets you).",
+    ]),
+])
+__getattr__ = CHAPTER.attribute
+__all__ = CHAPTER.names

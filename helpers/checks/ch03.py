@@ -1,495 +1,396 @@
-"""Checks for chapter 03: LIME, local surrogates.
-
-Oracles: the weighted least-squares fit recomputed on the very perturbations the student's code
-sent to the model (whatever random numbers it drew), closed forms for a linear model (the
-surrogate of ``f(z) = z @ w`` has ``coef = w * std`` and ``R^2 = 1``), the lime library on an
-additive model whose effects are well separated, and ``sklearn.metrics.jaccard_score`` on top-k
-masks. Answer keys of the multiple-choice question are not here: the hidden tests pass them in.
-"""
+"""Checks for chapter 03: LIME, local surrogates. Oracles: the weighted least-squares fit recomputed on
+the very perturbations the answer sent to the model (a :class:`Spy` records them, and their distribution
+is tested feature by feature); lime itself; scikit-learn's ``jaccard_score`` on top-k masks; lime again,
+seed by seed, for drill D4. The multiple-choice key is not here: the hidden test passes it."""
 
 from __future__ import annotations
 
+import functools
 import itertools
 
 import numpy as np
 from lime.lime_tabular import LimeTabularExplainer
+from scipy import stats
 from sklearn.linear_model import LinearRegression, Ridge
 from sklearn.metrics import jaccard_score
+from sklearn.preprocessing import StandardScaler
 
-from ._core import Exercise, Incorrect, as_float_array, call, check_choice
+from helpers.lib import ch03 as lib
 
-__all__ = ["lime_explain", "topk_jaccard", "d4_runs", "d4_agreement", "d4_why",
-           "lime_weights", "topk_mask"]
+from ._core import Chapter, Exercise, Incorrect, as_float_array, call, choice
+from ._idioms import Pitfall, Spy, check_seeded, close, diagnose, inputs_unchanged
 
-# Tolerances.
-# The surrogate is recomputed on the student's own perturbations, so only rounding and the
-# student's choice of solver separate the two fits: 3% of the largest coefficient leaves room for
-# a pseudo-inverse or normal equations, while each pitfall the chapter names moves the
-# coefficients by 14% or more on these inputs.
-COEF_RTOL = 0.03
-# Weighted R^2 of the student's own surrogate, recomputed: 0.02 absolute (an unweighted R^2
-# differs by more than 0.1 here).
-R2_TOL = 0.02
-# A linear f is fitted exactly; 1% leaves room for rounding and for a tiny ridge penalty.
-LINEAR_RTOL = 0.01
-# The perturbations' per-feature mean may sit 6 standard errors from x (false alarm < 1e-8), and
-# their per-feature standard deviation within 15% of X_train's (n >= 500 gives a 3% s.e.).
-MEAN_Z = 6.0
-SPREAD_RTOL = 0.15
-# Against lime itself (other random samples): coefficients within 10% of the largest one; with
-# 2000 samples the Monte Carlo error of these inputs is below 2%.
-LIME_RTOL = 0.10
-# D4 values are recomputed with the same library, seeds and settings: equal up to rounding.
-EXACT_TOL = 1e-6
-# A Jaccard index is a ratio of small integers: any other value is a different quantity.
-JACCARD_TOL = 1e-9
+# The surrogate is recomputed on the answer's own perturbations, so only rounding separates it from
+# a correct answer: float32 arithmetic through the weighted least-squares solve moved coef,
+# intercept and R^2 by at most 6e-6 of their scale (270 cases measured). 1e-4 leaves a margin of 15;
+# the closest pitfall (ddof=1 scales) moves the coefficients by 1.7e-3.
+FIT_RTOL = 1e-4
+# n perturbations, u = (z - x) / scale, should be independent N(0, 1) draws: the mean of u_j has
+# standard error 1/sqrt(n), its standard deviation 1/sqrt(2n), a correlation 1/sqrt(n), the excess
+# kurtosis of all n * p values sqrt(24 / (n p)). Six standard errors: a false alarm below 1e-8 per
+# statistic. Uniform noise of variance 1 has excess kurtosis -1.2: 12 standard errors at n p = 2400.
+STAT_Z = 6.0
+# Kolmogorov-Smirnov test of each u_j against N(0, 1) for gross departures (a mixture, part of the rows
+# shifted): reject below p = 1e-6, a false alarm below 1e-5 per check.
+KS_ALPHA = 1e-6
+# Against lime itself on other random numbers: the coefficients' and the intercept's differences have
+# a standard deviation of at most 0.24% of the largest coefficient (150 seeds each, 3 to 7 features,
+# 800 to 2000 samples); five of them (1.2%) plus a floor of 1%.
+LIME_RTOL = 0.025
 
-
-# --------------------------------------------------------------------------------------------
-# Shared tools
-
-
-class _Recorder:
-    """The model handed to the student's function: records every row it is called on."""
-
-    def __init__(self, function):
-        self.function, self.rows = function, []
-
-    def __call__(self, Z):
-        Z = np.array(Z, dtype=float)
-        single = Z.ndim == 1
-        Z2 = np.atleast_2d(Z)
-        self.rows.append(Z2.copy())
-        out = self.function(Z2)
-        return out[0] if single else out
-
-    @property
-    def Z(self):
-        return np.concatenate(self.rows) if self.rows else np.empty((0, 0))
+_RESULT = "{'coef': ..., 'intercept': ..., 'r2': ...}"
+_KERNEL = " (Step 3 of section 1 defines the kernel.)"
+_R2 = " (Step 5 of section 1 defines the weighted R^2.)"
+_CONSTANT = ("give a constant feature (standard deviation 0 in X_train, here feature {}) scale 1, as lime's "
+             "StandardScaler does, so that it is perturbed with standard deviation 1 and kept in the fit.")
+_NOT_X = "the surrogate's value at x, its fitted intercept b"
 
 
-def _problem(seed, n_features):
-    """Training table with very different feature scales and an instance far from the mean."""
-    rng = np.random.default_rng(seed)
-    scales = np.exp(rng.uniform(np.log(0.05), np.log(50.0), n_features))
-    X_train = rng.normal(size=n_features) * scales * 3 + rng.standard_normal((300, n_features)) * scales
-    std, mean = X_train.std(axis=0), X_train.mean(axis=0)
-    x = mean + rng.choice([-1.0, 1.0], n_features) * 1.2 * std
-    return rng, X_train, x, std, mean
+def _field(result, key, what, shape):
+    """``result[key]`` (a dict) or ``result.key`` (a NamedTuple) as a float array of ``shape``."""
+    value = result.get(key) if isinstance(result, dict) else getattr(result, key, None)
+    if value is None:
+        raise Incorrect(f"return {what}; your {type(result).__name__} has no {key!r}.")
+    return as_float_array(value, key, shape=shape)
 
 
-def _weighted_fit(Z, y, x, std, width, *, convention="lime", raw=False, ridge=0.0):
-    """Weighted least squares of y on (Z - x) / std; returns coef and the weights used."""
-    U = (Z - x) / std
-    d2 = np.sum(((Z - x) if raw else U) ** 2, axis=1)
-    if convention == "lime":
-        weights = np.exp(-d2 / (2 * width ** 2))
-    elif convention == "squared":
-        weights = np.exp(-d2 / width ** 2)
-    else:
-        weights = np.ones(len(Z))
-    if ridge:
-        model = Ridge(alpha=ridge).fit(U, y, sample_weight=weights)
-        return model.coef_, weights
-    A = np.column_stack([np.ones(len(Z)), U])
-    root = np.sqrt(weights)
-    beta = np.linalg.lstsq(A * root[:, None], y * root, rcond=None)[0]
-    return beta[1:], weights
-
-
-def _weighted_r2(y, prediction, weights):
-    mean = np.average(y, weights=weights)
-    return 1.0 - np.sum(weights * (y - prediction) ** 2) / np.sum(weights * (y - mean) ** 2)
-
-
-def _parse(result, n_features):
-    """Read coef, intercept and r2 from a dict (or an object with those attributes)."""
-    if result is None:
-        raise Incorrect("lime_explain returned None: did you forget to `return` the dict?")
-    parts = []
-    for key in ("coef", "intercept", "r2"):
-        if isinstance(result, dict):
-            if key not in result:
-                raise Incorrect(f"the returned dict has no key {key!r}: return "
-                                "{'coef': ..., 'intercept': ..., 'r2': ...}.")
-            parts.append(result[key])
-        elif hasattr(result, key):
-            parts.append(getattr(result, key))
-        else:
-            raise Incorrect(f"return a dict with keys 'coef', 'intercept' and 'r2'; got a "
-                            f"{type(result).__name__}.")
-    coef = as_float_array(parts[0], "coef", shape=(n_features,))
-    intercept = float(as_float_array(parts[1], "intercept", shape=()))
-    r2 = float(as_float_array(parts[2], "r2", shape=()))
-    return coef, intercept, r2
-
-
-def _relative_gap(a, b):
-    return float(np.max(np.abs(a - b)) / max(np.max(np.abs(b)), 1e-12))
-
-
-def _explain(answer, f, x, X_train, width, n_samples, seed):
-    recorder = _Recorder(f)
-    result = call(answer, recorder, x.copy(), X_train.copy(), kernel_width=width,
-                  n_samples=n_samples, random_state=seed)
-    return _parse(result, len(x)), recorder.Z
-
-
-def _check_perturbations(Z, x, X_train, n_samples):
-    std, mean = X_train.std(axis=0), X_train.mean(axis=0)
-    if Z.size == 0:
-        raise Incorrect("your function never called f: evaluate the model on the perturbed samples.")
-    if not n_samples <= len(Z) <= 2 * n_samples + 2:
-        raise Incorrect(f"f was called on {len(Z)} rows in total for n_samples={n_samples}: "
-                        "draw n_samples perturbations and evaluate f on them.")
-    centre = Z.mean(axis=0)
-    slack = MEAN_Z * Z.std(axis=0) / np.sqrt(len(Z))
-    if np.any(np.abs(centre - x) > slack):
-        if np.all(np.abs(centre - mean) <= slack):
-            raise Incorrect("your perturbations are centred on the training mean, not on x (lime's "
-                            "default sample_around_instance=False): sample z = x + std * noise.")
-        raise Incorrect("your perturbations are not centred on x: sample z = x + std * noise.")
-    ratio = Z.std(axis=0) / std
-    if np.all(np.abs(ratio - 1) <= SPREAD_RTOL):
-        return
-    if np.all(np.abs(Z.std(axis=0) - 1) <= SPREAD_RTOL):
-        raise Incorrect("your perturbations have standard deviation 1 in every feature's raw units; "
-                        "scale the noise of feature j by X_train's standard deviation of feature j "
-                        "(features here range over very different scales).")
-    raise Incorrect("the spread of your perturbations per feature should equal X_train's standard "
-                    "deviation of that feature (z = x + std * standard normal noise).")
-
-
-# --------------------------------------------------------------------------------------------
 # Exercise 3.1: lime_explain
 
 
-def _linear_case(answer, seed, n_features, n_samples):
-    rng, X_train, x, std, _ = _problem(seed, n_features)
-    per_std = rng.permutation(np.linspace(3.0, 0.3, n_features)) * rng.choice([-1, 1], n_features)
-    w, c = per_std / std, float(rng.normal())
-    (coef, intercept, r2), Z = _explain(answer, lambda Z: Z @ w + c, x, X_train, None, n_samples, seed)
-    _check_perturbations(Z, x, X_train, n_samples)
-    if _relative_gap(coef, per_std) > LINEAR_RTOL:
-        if _relative_gap(coef, w) <= LINEAR_RTOL:
-            raise Incorrect("on a linear model your coefficients are the slopes per raw unit. Fit the "
-                            "surrogate on the standardised offsets (z - x) / std, as lime does, so "
-                            "that coef[j] is the effect of one standard deviation of feature j.")
-        raise Incorrect("on a linear model f(z) = z @ w + c the surrogate must recover w * std exactly "
-                        "(any weights fit a linear function perfectly); yours does not.")
-    value_at_x = float(x @ w + c)
-    if abs(intercept - value_at_x) > LINEAR_RTOL * (abs(value_at_x) + np.abs(per_std).sum()):
-        raise Incorrect("intercept should be the surrogate's value at x (fit on (z - x) / std, or "
-                        "evaluate your surrogate at x); on a linear model it equals f(x).")
-    if abs(r2 - 1) > LINEAR_RTOL:
-        raise Incorrect("a linear model is fitted exactly, so its weighted R^2 must be 1; yours is "
-                        f"{r2:.3f}.")
+def _problem(seed, n_features, constant):
+    """Features on very different scales, one constant column, an instance far from the mean."""
+    rng = np.random.default_rng(seed)
+    scales = np.exp(rng.uniform(np.log(0.05), np.log(50.0), n_features))
+    X_train = rng.normal(size=n_features) * scales * 3 + rng.standard_normal((300, n_features)) * scales
+    if constant is not None:
+        X_train[:, constant] = np.round(X_train[0, constant])  # an integer: its std is exactly 0
+    scale = StandardScaler(with_mean=False).fit(X_train).scale_  # lime's: std (ddof 0), 1 if constant
+    mean = X_train.mean(axis=0)
+    return rng, X_train, mean + rng.choice([-1.0, 1.0], n_features) * 1.2 * scale, scale, mean
 
 
-def _sine(rng, x, std, n_features):
+def _explain(answer, f, problem, width, n_samples, seed, constant):
+    """Call the answer with a spy for f, check the rows it evaluated; return coef, intercept, r2, spy, u."""
+    _, X_train, x, scale, mean = problem
+    spy, x, X_train, state = Spy(f), x.copy(), X_train.copy(), np.random.get_state()
+    with inputs_unchanged(x=x, X_train=X_train):
+        result = call(answer, spy, x, X_train, kernel_width=width, n_samples=n_samples, random_state=seed)
+    if np.random.get_state()[2] != state[2] or not np.array_equal(np.random.get_state()[1], state[1]):
+        raise Incorrect("your function used numpy's global generator (np.random.seed, np.random.normal...): "
+                        "draw everything from one `np.random.default_rng(random_state)`.")
+    U = _check_perturbations(spy, x, scale, mean, n_samples, constant)  # before the result: it names the cause
+    return (_field(result, "coef", _RESULT, x.shape), float(_field(result, "intercept", _RESULT, ())),
+            float(_field(result, "r2", _RESULT, ())), spy, U)
+
+
+def _check_perturbations(spy, x, scale, mean, n_samples, constant):
+    """The rows f was called on must be n_samples independent draws of x + scale * N(0, I)."""
+    Z = spy.rows if spy.n_calls else np.empty((0, len(x)))
+    is_x = np.all(Z == x, axis=1)
+    if len(Z) != n_samples:
+        extra = " (one is x itself: the intercept is the surrogate's value at x, not f(x))" if is_x.any() else ""
+        raise Incorrect(f"f was called on {len(Z)} rows in total for n_samples={n_samples}{extra}: evaluate "
+                        "f on exactly n_samples perturbations.")
+    if is_x.any():
+        raise Incorrect("one of your perturbations is x itself (lime makes x its first row); the task asks for "
+                        "n_samples random perturbations, with x not inserted.")
+    U, n = (Z - x) / scale, len(Z)
+    spread, slack = U.std(axis=0), STAT_Z / np.sqrt(n)
+    if constant is not None and spread[constant] < 0.5:
+        raise Incorrect("your perturbations hardly move a constant feature: " + _CONSTANT.format(constant))
+    if np.any(np.abs(U.mean(axis=0)) > slack):
+        at_mean = np.all(np.abs(((Z - mean) / scale).mean(axis=0)) <= slack)
+        raise Incorrect("your perturbations are " + ("centred on the training mean (lime's default, sample_around"
+                        "_instance=False); this task samples around x" if at_mean else "not centred on x") +
+                        ": z = x + scale * standard normal noise.")
+    if np.any(np.abs(spread - 1) > slack / np.sqrt(2)):
+        raw = np.all(np.abs(Z.std(axis=0) - 1) <= slack / np.sqrt(2))
+        raise Incorrect(("your perturbations have standard deviation 1 in every feature's raw units" if raw else
+                         "the spread of your perturbations is not X_train's standard deviation per feature") +
+                        ": scale the noise of feature j by X_train's standard deviation of feature j.")
+    if (abs(stats.kurtosis(U, axis=None)) > STAT_Z * np.sqrt(24 / U.size)
+            or min(stats.kstest(u, "norm").pvalue for u in U.T) < KS_ALPHA):
+        raise Incorrect("the offsets (z - x) / scale are not normally distributed (excess kurtosis and "
+                        "Kolmogorov-Smirnov tests): draw standard normal noise, not uniform noise.")
+    if len(np.unique(np.round(np.vstack([U, -U]), 9), axis=0)) < 2 * n:
+        raise Incorrect("some of your perturbations repeat, or come in mirrored pairs z and 2x - z: draw every "
+                        "row independently.")
+    lag = [np.corrcoef(u[:-1], u[1:])[0, 1] for u in U.T]
+    if max(np.max(np.abs(np.corrcoef(U, rowvar=False) - np.eye(U.shape[1]))), np.max(np.abs(lag))) > slack:
+        raise Incorrect("your perturbations are correlated (between features, or from one row to the next): "
+                        "draw an independent standard normal number for every entry.")
+    return U
+
+
+def _wls(U, y, pi):
+    """Weighted least squares of y on [1, U]: (intercept, coef)."""
+    A, root = np.column_stack([np.ones(len(U)), U]), np.sqrt(pi)
+    beta = np.linalg.lstsq(A * root[:, None], y * root, rcond=None)[0]
+    return beta[0], beta[1:]
+
+
+def _weighted_r2(y, prediction, pi, centre=None):
+    centre = np.average(y, weights=pi) if centre is None else centre  # the weighted mean, or a pitfall's
+    return 1.0 - np.sum(pi * (y - prediction) ** 2) / np.sum(pi * (y - centre) ** 2)
+
+
+def _kernel(U, width, denominator=2.0):
+    return np.exp(-np.sum(U ** 2, axis=1) / (denominator * width ** 2))
+
+
+def _coef_pitfalls(U, Z, x, y, X_train, width, given, constant):
+    pi, p, ddof1 = _kernel(U, width), U.shape[1], X_train.std(axis=0, ddof=1)
+    U1 = (Z - x) / np.where(ddof1 > 0, ddof1, 1.0)
+    fits = [
+        (lambda: _wls(U, y, np.ones(len(y))), "no proximity weighting: every perturbation counts the same. "
+         "Weight sample i by the kernel pi_i = exp(-d_i^2 / (2 w^2)) in the least-squares fit." + _KERNEL),
+        (lambda: _wls(U, y, _kernel(U, width, 1.0)), "your weights are exp(-d^2 / w^2): the paper's kernel, or "
+         "lime's applied twice (rows of A and y multiplied by pi, not sqrt(pi)). This chapter uses lime's "
+         "convention sqrt(exp(-d^2 / w^2)) = exp(-d^2 / (2 w^2)), once." + _KERNEL),
+        (lambda: _wls(U, y, _kernel(Z - x, width)), "your distances are in raw units; measure them on the "
+         "standardised offsets (z - x) / scale, so that no feature dominates by its unit." + _KERNEL),
+        (lambda: _wls(U, y, np.sqrt(pi)), "your fit weights each sample by sqrt(pi): pass pi itself as "
+         "sample_weight, or multiply the rows of A and y by sqrt(pi)." + _KERNEL),
+        (lambda: (0, Ridge(alpha=1.0).fit(U, y, sample_weight=pi).coef_), "your coefficients are shrunk like "
+         "a ridge fit (lime's default Ridge(alpha=1)); this exercise asks for plain weighted least squares."),
+        (lambda: _wls(U1, y, _kernel(U1, width)), "your scales use ddof=1; lime's StandardScaler, and this "
+         "task, use X_train.std(axis=0) (ddof=0)."),
+        (lambda: _wls(Z - x, y, pi), "your coefficients are slopes per raw unit. Fit the surrogate on the "
+         "standardised offsets (z - x) / scale, so that coef[j] is the change of f per standard deviation."),
+    ]
+    if constant is not None:
+        kept = np.arange(p) != constant
+        fits.append((lambda: (0, np.insert(_wls(U[:, kept], y, pi)[1], constant, 0.0)), "your fit drops the constant feature: " + _CONSTANT.format(constant)))
+    for wrong, said in ((0.75, "0.75"), (np.sqrt(p), "sqrt(n_features)")) if given is None else ():
+        fits.append((lambda wrong=wrong: _wls(U, y, _kernel(U, wrong)),
+                     f"with kernel_width=None use lime's default 0.75 * sqrt(n_features), not {said}."))
+    return [Pitfall(f"coef {k}", lambda fit=fit: fit()[1], message) for k, (fit, message) in enumerate(fits)]
+
+
+def _nonlinear_case(answer, seed, n_features, n_samples, width, constant, random_state=None):
+    """The surrogate recomputed exactly on the answer's own perturbations of a sine model."""
+    problem = rng, X_train, x, scale, mean = _problem(seed + 1000, n_features, constant)
     amplitude = rng.uniform(0.5, 1.5, n_features) * rng.choice([-1, 1], n_features)
     phase = rng.uniform(0, 2 * np.pi, n_features)
-    return lambda Z: np.sin(1.5 * (Z - x) / std + phase) @ amplitude
-
-
-def _nonlinear_case(answer, seed, n_features, n_samples, width):
-    rng, X_train, x, std, _ = _problem(seed + 1000, n_features)
-    f = _sine(rng, x, std, n_features)
-    (coef, intercept, r2), Z = _explain(answer, f, x, X_train, width, n_samples, seed)
-    _check_perturbations(Z, x, X_train, n_samples)
-    y = f(Z)
+    def f(Z):
+        return np.sin(1.5 * (Z - x) / scale + phase) @ amplitude
+    coef, intercept, r2, spy, U = _explain(answer, f, problem, width, n_samples,
+                                           seed if random_state is None else random_state, constant)
+    y = np.concatenate([np.atleast_1d(out) for out in spy.outputs]).astype(float)
     used = 0.75 * np.sqrt(n_features) if width is None else width
-    reference, weights = _weighted_fit(Z, y, x, std, used)
-    if _relative_gap(coef, reference) > COEF_RTOL:
-        pitfalls = [
-            ("no proximity weighting: every perturbation counts the same. Weight sample i by the "
-             "kernel pi_i = exp(-d_i^2 / (2 w^2)) in the least-squares fit.",
-             dict(convention="none")),
-            ("your kernel is exp(-d^2 / w^2); this chapter uses lime's convention "
-             "sqrt(exp(-d^2 / w^2)) = exp(-d^2 / (2 w^2)).", dict(convention="squared")),
-            ("your distances are in raw units; measure them on the standardised offsets "
-             "(z - x) / std, so that no feature dominates by its scale.", dict(raw=True)),
-            ("your coefficients are shrunk like a ridge fit (lime's default Ridge(alpha=1)); this "
-             "exercise asks for plain weighted least squares, which a small total kernel weight "
-             "does not bias.", dict(ridge=1.0)),
-        ]
-        if width is None:
-            pitfalls.append(("with kernel_width=None use lime's default 0.75 * sqrt(n_features), "
-                             "not 0.75: distances grow like sqrt(n_features).",
-                             dict(width=0.75)))
-        for message, options in pitfalls:
-            other_width = options.pop("width", used)
-            alternative, _ = _weighted_fit(Z, y, x, std, other_width, **options)
-            if _relative_gap(coef, alternative) <= COEF_RTOL:
-                raise Incorrect(message)
-        raise Incorrect(f"on a non-linear model (kernel_width={width}) your coefficients differ by "
-                        f"{100 * _relative_gap(coef, reference):.0f}% of the largest one from the "
-                        "weighted least-squares fit on the perturbations you drew.")
-    prediction = intercept + ((Z - x) / std) @ coef
-    expected_r2 = _weighted_r2(y, prediction, weights)
-    if abs(r2 - expected_r2) > R2_TOL:
-        unweighted = _weighted_r2(y, prediction, np.ones(len(y)))
-        if abs(r2 - unweighted) <= R2_TOL:
-            raise Incorrect("your R^2 is unweighted. Local fidelity is the weighted R^2: weight the "
-                            "squared errors and the variance (around the weighted mean) by the kernel.")
-        raise Incorrect("your r2 is not the kernel-weighted R^2 of your surrogate on your perturbations.")
+    pi = _kernel(U, used)
+    b, c = _wls(U, y, pi)
+    diagnose(coef, c, _coef_pitfalls(U, spy.rows, x, y, X_train, used, width, constant), rtol=FIT_RTOL,
+             otherwise=f"on a non-linear model (kernel_width={width}) your coefficients are not the weighted "
+                       "least-squares fit on the perturbations you drew.")
+    diagnose(intercept, b, [
+        Pitfall("at the mean", lambda: b + c @ ((mean - x) / scale), "your intercept is the surrogate's value at "
+                "the training mean (lime's `explanation.intercept`); the task asks for its value at x (lime's "
+                "`local_pred`)."),
+        Pitfall("f(x)", lambda: float(f(x[None])[0]), f"your intercept is f(x), the model's value; the task asks "
+                f"for {_NOT_X}."),
+        Pitfall("mean of y", lambda: np.average(y, weights=pi), "your intercept is the weighted mean of f over the "
+                f"perturbations; the task asks for {_NOT_X}."),
+    ], rtol=FIT_RTOL, otherwise=f"your intercept is not {_NOT_X}.")
+    fitted = b + U @ c
+    diagnose(r2, _weighted_r2(y, fitted, pi), [
+        Pitfall("unweighted", lambda: _weighted_r2(y, fitted, np.ones(len(y))), "your R^2 is unweighted. Local "
+                "fidelity is the weighted R^2: weight the squared errors and the spread by the kernel." + _R2),
+        Pitfall("plain mean", lambda: _weighted_r2(y, fitted, pi, centre=y.mean()), "your R^2 measures the "
+                "spread around the plain mean of y; use the weighted mean np.average(y, weights=pi)." + _R2),
+    ], rtol=FIT_RTOL, otherwise="your r2 is not the kernel-weighted R^2 of your surrogate on your perturbations."
+                                + _R2)
     return coef
 
 
-def _lime_library_case(answer, seed, n_features, n_samples):
-    """Against lime itself on an additive model whose effects are well separated."""
-    rng, X_train, x, std, mean = _problem(seed + 2000, n_features)
+def _lime_library_case(answer, seed, n_features, n_samples, constant):
+    """Against lime itself (other random numbers) on an additive model with separated effects."""
+    problem = rng, X_train, x, scale, mean = _problem(seed + 2000, n_features, constant)
     per_std = rng.permutation(np.geomspace(3.0, 3.0 / 2 ** (n_features - 1), n_features))
     per_std *= rng.choice([-1, 1], n_features)
-
     def f(Z):
-        U = (Z - mean) / std
-        return U @ per_std + 0.3 * np.tanh(U).sum(axis=1)
-
-    (coef, _, _), _ = _explain(answer, f, x, X_train, None, n_samples, seed)
-    explainer = LimeTabularExplainer(X_train, mode="regression", discretize_continuous=False,
-                                     sample_around_instance=True, feature_selection="none",
-                                     random_state=seed)
-    explanation = explainer.explain_instance(x, f, num_features=n_features, num_samples=n_samples,
-                                             model_regressor=LinearRegression())
-    library = np.zeros(n_features)
-    for j, value in explanation.as_map()[1]:
-        library[j] = value
-    top = min(3, n_features)
-    if list(np.argsort(-np.abs(coef))[:top]) != list(np.argsort(-np.abs(library))[:top]):
-        raise Incorrect(f"on an additive model with well-separated effects, your top {top} features "
-                        "(by |coef|) are not lime's.")
-    if _relative_gap(coef, library) > LIME_RTOL:
-        raise Incorrect("your coefficients differ from lime's (LimeTabularExplainer with "
-                        "sample_around_instance=True, discretize_continuous=False) by "
-                        f"{100 * _relative_gap(coef, library):.0f}% of the largest one.")
+        return ((Z - mean) / scale) @ per_std + 0.3 * np.tanh((Z - mean) / scale).sum(axis=1)
+    coef, intercept, *_ = _explain(answer, f, problem, None, n_samples, seed, constant)
+    explanation = LimeTabularExplainer(X_train, mode="regression", discretize_continuous=False,
+                                       sample_around_instance=True, feature_selection="none", random_state=seed
+                                       ).explain_instance(x, f, num_features=n_features, num_samples=n_samples,
+                                                          model_regressor=LinearRegression())
+    library = np.array([dict(explanation.as_map()[1])[j] for j in range(n_features)])
+    for yours, theirs, what in [(coef, library, "coefficients differ from lime's"),
+                                (intercept, explanation.local_pred[0], "intercept differs from lime's `local_pred`")]:
+        if not close(yours, theirs, rtol=LIME_RTOL, scale=np.max(np.abs(library))):
+            raise Incorrect(f"your {what} (sample_around_instance=True, discretize_continuous=False, plain least "
+                            "squares) by more than the sampling noise.")
 
 
-def _check_lime_explain(answer, *, seed=0, n_features=5, n_samples=2000, kernel_width=0.8):
-    _linear_case(answer, seed, n_features, n_samples)
-    first = _nonlinear_case(answer, seed, n_features, n_samples, kernel_width)
-    _nonlinear_case(answer, seed, n_features, n_samples, None)
-    _nonlinear_case(answer, seed, n_features, n_samples, kernel_width / 2)  # few effective samples
-    again = _nonlinear_case(answer, seed, n_features, n_samples, kernel_width)
-    if not np.allclose(first, again):
-        raise Incorrect("two calls with the same random_state gave different results: draw every "
-                        "perturbation from np.random.default_rng(random_state).")
-    other = _nonlinear_case(answer, seed + 1, n_features, n_samples, kernel_width)
-    if np.allclose(other, first):
-        raise Incorrect("random_state is ignored: another random_state gave the same explanation.")
-    _lime_library_case(answer, seed, n_features, n_samples)
+def _check_lime_explain(answer, *, seed=0, n_features=5, n_samples=2000, kernel_width=0.8, constant=1):
+    for width in (kernel_width, None, kernel_width / 2):  # the narrow one leaves few effective samples
+        _nonlinear_case(answer, seed, n_features, n_samples, width, constant)
+    check_seeded(lambda s: _nonlinear_case(answer, seed, n_features, n_samples, kernel_width, constant, s), seed + 1)
+    _lime_library_case(answer, seed, n_features, n_samples, constant)
 
 
-lime_explain = Exercise(
-    title="Exercise 3.1 lime_explain",
-    check=_check_lime_explain,
-    section="2. LIME from scratch",
-    hints=[
-        "Four steps: draw n_samples perturbations z = x + std * N(0, 1); evaluate y = f(z); weight "
-        "each by pi = exp(-d^2 / (2 w^2)) with d the length of (z - x) / std; fit a weighted linear "
-        "model of y on (z - x) / std and report its weighted R^2.",
-        "Weighted least squares is ordinary least squares after multiplying each row (and its "
-        "target) by sqrt(pi): `np.linalg.lstsq(A * np.sqrt(pi)[:, None], y * np.sqrt(pi))` with "
-        "A = [1, (z - x) / std]. The first entry is the intercept: the surrogate's value at x.",
-        "Weighted R^2 = 1 - sum(pi (y - g)^2) / sum(pi (y - ybar)^2), with ybar = "
-        "np.average(y, weights=pi). Default width: 0.75 * sqrt(n_features).",
-    ],
-    forbidden={"lime": "the lime library"},
-)
-
-
-# --------------------------------------------------------------------------------------------
 # Exercise 3.2: topk_jaccard
 
 
-def topk_mask(weights, k):
-    """Boolean mask of the k entries of largest absolute value (for demonstrations and checks)."""
-    weights = np.asarray(weights, dtype=float)
-    mask = np.zeros(weights.shape[-1], dtype=bool)
-    mask[np.argsort(-np.abs(weights), kind="stable")[:k]] = True
-    return mask
+def _top(w, k, *, signed=False, smallest=False, high_ties=False):
+    key = np.asarray(w, dtype=float) if signed else np.abs(np.asarray(w, dtype=float))
+    order = np.argsort(key, kind="stable")[::-1] if high_ties else np.argsort(key if smallest else -key, kind="stable")
+    return set(order[:k].tolist())
 
 
-def _jaccard(a, b, k, *, signed=False, smallest=False, per_k=False):
-    def top(w):
-        key = w if signed else np.abs(w)
-        order = np.argsort(key if smallest else -key, kind="stable")[:k]
-        return set(order.tolist())
-
-    A, B = top(np.asarray(a, float)), top(np.asarray(b, float))
+def _jaccard(a, b, k, *, per_k=False, **options):
+    A, B = _top(a, k, **options), _top(b, k, **options)
     return len(A & B) / (k if per_k else len(A | B))
 
 
+_JACCARD_PITFALLS = [
+    (dict(signed=True), "you ranked features by their signed weight: -9 matters as much as +9. Rank by |weight|."),
+    (dict(smallest=True), "you took the k smallest weights; take the k largest in absolute value."),
+    (dict(per_k=True), "you divided the overlap by k; the Jaccard index divides by the size of the union |A u B|."),
+    (dict(high_ties=True), "on ties your top-k set takes the higher index; the task breaks ties by the lower index "
+                           "(np.argsort(-np.abs(a), kind='stable')).")]
+
+
 def _check_topk_jaccard(answer, *, seed=0, n_features=8, n_pairs=6):
-    a = np.array([-9.0, 1.0, 8.0, -7.0, 0.5, 2.0])
-    b = np.array([9.0, -1.0, 8.5, 7.0, 0.4, -2.0])
-    value = _call_jaccard(answer, a, b, 3)
-    if abs(value - _jaccard(a, b, 3, signed=True)) < JACCARD_TOL and abs(value - 1.0) > JACCARD_TOL:
-        raise Incorrect("you ranked features by their signed weight: a weight of -9 matters as much "
-                        "as +9. Rank by the absolute value.")
-    cases = [(a, b, 3), (a, -a, 2), (a, b[::-1].copy(), 4)]
+    a, b = np.array([-9.0, 1.0, 8.0, -7.0, 0.5, 2.0]), np.array([9.0, -1.0, 8.5, 7.0, 0.4, -2.0])
+    cases = [(a, b, 3), (a, -a, 2), (a, b[::-1].copy(), 4),
+             (np.array([2.0, -2.0, 1.0, 0.0, 0.0]), np.array([1.5, 0.0, 0.0, 0.0, 0.0]), 1),       # ties
+             (np.array([0.0, 3.0, 0.0, 0.0, -1.0, 0.0]), np.array([1.0, 0.0, 2.0, 0.0, 0.0, 0.0]), 3)]  # zeros
     rng = np.random.default_rng(seed)
     for _ in range(n_pairs):
-        u, v = rng.standard_normal((2, n_features)) * rng.uniform(0.5, 3, n_features)
-        cases.append((u, v, int(rng.integers(1, n_features))))
-    cases.append((u, v, n_features))
+        continuous = rng.standard_normal((2, n_features)) * rng.uniform(0.5, 3, n_features)
+        ties = rng.integers(-3, 4, (2, n_features)).astype(float)  # small integers: many ties
+        cases += [(*continuous, int(rng.integers(1, n_features))), (*ties, int(rng.integers(1, n_features)))]
+    cases.append((*continuous, n_features))
+    values = []
     for a, b, k in cases:
-        a_before, b_before = a.copy(), b.copy()
-        value = _call_jaccard(answer, a, b, k)
-        if not (np.array_equal(a, a_before) and np.array_equal(b, b_before)):
-            raise Incorrect("your function changed its input arrays (an in-place sort?): work on copies.")
-        expected = jaccard_score(topk_mask(a, k), topk_mask(b, k))
-        if abs(value - expected) <= JACCARD_TOL:
-            continue
-        if abs(value - _jaccard(a, b, k, per_k=True)) <= JACCARD_TOL:
-            raise Incorrect("you divided the overlap by k; the Jaccard index divides by the size of the "
-                            "union |A u B|, which is larger than k when the sets differ.")
-        if abs(value - _jaccard(a, b, k, smallest=True)) <= JACCARD_TOL:
-            raise Incorrect("you took the k smallest weights; take the k largest in absolute value.")
-        if abs(value - _jaccard(a, b, k, signed=True)) <= JACCARD_TOL:
-            raise Incorrect("you ranked features by their signed weight; rank by the absolute value.")
-        raise Incorrect(f"for k={k} and {len(a)} features your value is not the Jaccard index of the "
-                        "two top-k sets (by |weight|).")
+        with inputs_unchanged(a=a, b=b):
+            values.append(float(as_float_array(call(answer, a, b, k), "topk_jaccard's result", shape=())))
+        if not 0.0 <= values[-1] <= 1.0:
+            raise Incorrect(f"a Jaccard index lies in [0, 1]; yours is {values[-1]:.3f}.")
+    diagnose(values, [jaccard_score(*[np.isin(np.arange(len(w)), list(_top(w, k))) for w in (a, b)])
+                      for a, b, k in cases],  # a pitfall is named when it explains every case
+             [Pitfall(f"jaccard {i}", lambda o=o: [_jaccard(a, b, k, **o) for a, b, k in cases], message)
+              for i, (o, message) in enumerate(_JACCARD_PITFALLS)],
+             otherwise="your values are not the Jaccard index of the two top-k sets (by |weight|, ties to the "
+                       "lower index) on some of the pairs checked.")
 
 
-def _call_jaccard(answer, a, b, k):
-    value = as_float_array(call(answer, a, b, k), "topk_jaccard's result", shape=())
-    value = float(value)
-    if not 0.0 <= value <= 1.0:
-        raise Incorrect(f"a Jaccard index lies in [0, 1]; yours is {value:.3f}.")
-    return value
-
-
-topk_jaccard = Exercise(
-    title="Exercise 3.2 topk_jaccard",
-    check=_check_topk_jaccard,
-    section="5. How stable is an explanation?",
-    hints=[
-        "Turn each weight vector into the SET of the indices of its k largest |weights|, then "
-        "return |A & B| / |A | B|.",
-        "`set(np.argsort(-np.abs(a))[:k].tolist())` is the top-k set of a. Python sets have & "
-        "(intersection) and | (union).",
-    ],
-)
-
-
-# --------------------------------------------------------------------------------------------
 # Drill D4: LIME instability
 
 
-def lime_weights(predict_fn, x, X_train, *, n_samples, seed, kernel_width=None, label=1):
-    """One lime explanation (fresh explainer, seed honoured): weights of every feature and R^2.
-
-    The settings of drill D4: ``LimeTabularExplainer(X_train, mode="classification",
-    discretize_continuous=False, sample_around_instance=True, kernel_width=kernel_width,
-    random_state=seed)`` and ``explain_instance(x, predict_fn, num_features=n_features,
-    num_samples=n_samples)``.
-
-    Returns
-    -------
-    weights : ndarray of shape (n_features,)
-    r2 : float
-    """
-    X_train = np.asarray(X_train, dtype=float)
-    explainer = LimeTabularExplainer(X_train, mode="classification", discretize_continuous=False,
-                                     sample_around_instance=True, kernel_width=kernel_width,
-                                     random_state=seed)
-    explanation = explainer.explain_instance(np.asarray(x, dtype=float), predict_fn,
-                                             num_features=X_train.shape[1], num_samples=n_samples)
-    weights = np.zeros(X_train.shape[1])
-    for j, value in explanation.as_map()[label]:
-        weights[j] = value
-    return weights, float(explanation.score)
+def _diagnose_run(mine, expected, size, seed, setup):
+    """Name the cause of one run that differs from lime's, if it is one of the usual ones."""
+    lime_with = functools.partial(lib.lime_weights, setup.model.predict_proba, setup.x, setup.X_train,
+                                  n_samples=size, random_state=seed)
+    if np.count_nonzero(mine) <= 10 < setup.X_train.shape[1]:
+        raise Incorrect("some weights are zero: lime keeps only num_features=10 by default; ask for all "
+                        f"{setup.X_train.shape[1]}.")
+    for variant, message in [
+        (lambda: -expected, "your weights have the opposite sign: explain label 1 (explanation.as_map()[1])."),
+        (lambda: expected[np.argsort(-np.abs(expected), kind="stable")], "your weights are in the order of "
+         "`as_map()` (largest |weight| first), not in feature order: put the weight of feature j at position j."),
+        (lambda: lime_with(sample_around_instance=False)[0], "your explainer samples around the training mean, "
+         "lime's default (sample_around_instance=False): the task sets sample_around_instance=True."),
+        (lambda: lime_with(discretize_continuous=True)[0], "your explainer turns the features into quartile "
+         "indicators, lime's default: the task sets discretize_continuous=False."),
+    ]:
+        if close(mine, variant()):
+            raise Incorrect(message)
 
 
-def _check_d4_runs(weights, r2, *, predict_fn, x, X_train, seeds, sizes):
-    seeds, sizes = list(seeds), list(sizes)
-    n_features = np.asarray(X_train).shape[1]
-    weights = as_float_array(weights, "d4_weights", shape=(len(sizes), len(seeds), n_features))
-    r2 = as_float_array(r2, "d4_r2", shape=(len(sizes), len(seeds)))
-    for s, size in enumerate(sizes):
-        if len(seeds) > 1 and np.allclose(weights[s], weights[s][0]):
-            raise Incorrect(f"all your runs with n_samples={size} are identical: each run must use "
-                            "its own seed from SEEDS.")
-    picks = sorted({0, len(seeds) // 2, len(seeds) - 1})
-    for s, size in enumerate(sizes):
-        for i in picks:
-            reference, reference_r2 = lime_weights(predict_fn, x, X_train, n_samples=size, seed=seeds[i])
-            mine = weights[s, i]
-            if np.allclose(mine, reference, atol=EXACT_TOL):
-                if abs(r2[s, i] - reference_r2) > EXACT_TOL:
-                    raise Incorrect("d4_r2 should hold explanation.score, the surrogate's weighted R^2.")
-                continue
-            if np.allclose(mine, -reference, atol=EXACT_TOL):
-                raise Incorrect("your weights have the opposite sign: explain label 1 "
-                                "(explanation.as_map()[1]).")
-            if np.count_nonzero(mine) < n_features and np.count_nonzero(reference) == n_features:
-                raise Incorrect("some weights are missing (zero): lime keeps only num_features=10 by "
-                                f"default; ask for all {n_features}.")
-            if i > 0:
-                first, _ = lime_weights(predict_fn, x, X_train, n_samples=size, seed=seeds[0])
-                if np.allclose(weights[s, 0], first, atol=EXACT_TOL):
-                    raise Incorrect(f"the run for seed {seeds[0]} matches lime but the run for seed "
-                                    f"{seeds[i]} does not: lime's explainer consumes its random "
-                                    "state (lime issue 309). Reset `explainer.random_state = "
-                                    "check_random_state(seed)` before each call, or build a fresh "
-                                    "explainer with random_state=seed.")
-            raise Incorrect(f"your run for n_samples={size}, seed {seeds[i]} differs from lime's with "
-                            "the settings given in the task (order: sizes first, then seeds).")
-    return ("your runs match lime's, seed by seed. This is the graded check.")
+def _check_d4_runs(answer, *, seed=0, seeds=lib.D4_SEEDS, sizes=lib.D4_SIZES):
+    setup, seeds, sizes = lib.cancer_setup(seed), list(seeds), list(sizes)
+    shape, what = (len(sizes), len(seeds), setup.X_train.shape[1]), "{'weights': ..., 'r2': ...}"
+    def run():
+        x, X_train = setup.x.copy(), setup.X_train.copy()
+        with inputs_unchanged(x=x, X_train=X_train):
+            result = call(answer, setup.model.predict_proba, x, X_train, seeds=list(seeds), sizes=list(sizes))
+        return _field(result, "weights", what, shape), _field(result, "r2", what, shape[:2])
+    weights, r2 = run()
+    expected = lib.lime_runs(setup.model.predict_proba, setup.x, setup.X_train, seeds=seeds, sizes=sizes)
+    match = np.array([[close(weights[s, i], expected["weights"][s, i]) for i in range(len(seeds))]
+                      for s in range(len(sizes))])
+    for s, i in zip(*np.nonzero(~match)):
+        _diagnose_run(weights[s, i], expected["weights"][s, i], sizes[s], seeds[i], setup)
+        same = np.allclose(weights[s], weights[s, :1])
+        if match.any() or same or not np.array_equal(run()[0], weights):
+            raise Incorrect((f"all your runs with n_samples={sizes[s]} are the same" if same else f"your run for "
+                             f"n_samples={sizes[s]}, seed {seeds[i]} differs from lime's") + ": the seed is not "
+                            "applied to every run. One explainer keeps one generator and every call moves it on "
+                            "(lime issue 309): build a fresh explainer with random_state=seed for every run.")
+        raise Incorrect(f"your run for n_samples={sizes[s]}, seed {seeds[i]} differs from lime's with the "
+                        "settings of the task (weights[s, i] for sizes[s] and seeds[i]).")
+    if not close(r2, expected["r2"]):
+        raise Incorrect("your weights match lime's, but r2[s, i] should be that run's explanation.score.")
+    return f"all {match.size} runs match lime's, seed by seed. More checks run when the notebook is graded."
 
 
-def _mean_pairwise(weights, k, **options):
-    return float(np.mean([_jaccard(a, b, k, **options) for a, b in itertools.combinations(weights, 2)]))
+def _agreement_pitfalls(weights, k):
+    n = weights.shape[1]
+    every = list(itertools.combinations(range(n), 2))
+    return [Pitfall(message, lambda pairs=pairs, options=options: [
+        np.mean([_jaccard(runs[i], runs[j], k, **options) for i, j in pairs]) for runs in weights], message)
+        for pairs, options, message in [
+            (list(itertools.product(range(n), repeat=2)), {}, "your mean includes each run compared with itself "
+             "(always 1): average over the pairs i < j only."),
+            ([(i, i + 1) for i in range(n - 1)], {}, "you compared only neighbouring seeds (i, i + 1): average "
+             "over all pairs i < j."),
+            ([(0, j) for j in range(1, n)], {}, "you compared every seed with the first one only: average over "
+             "all pairs i < j."),
+            (every, dict(signed=True), "you ranked by signed weights: the top-k sets are by |weight|."),
+            (every, dict(per_k=True), "you divided the overlap by k, not by the size of the union.")]]
 
 
-def _check_d4_agreement(agreement, fidelity, *, weights, r2, k):
-    weights = np.asarray(weights, dtype=float)
-    r2 = np.asarray(r2, dtype=float)
-    agreement = as_float_array(agreement, "d4_agreement", shape=(len(weights),))
-    fidelity = as_float_array(fidelity, "d4_fidelity", shape=(len(weights),))
-    for s, runs in enumerate(weights):
-        expected = _mean_pairwise(runs, k)
-        if abs(agreement[s] - expected) <= EXACT_TOL:
-            continue
-        n = len(runs)
-        with_self = (expected * n * (n - 1) / 2 * 2 + n) / n ** 2
-        if abs(agreement[s] - with_self) <= EXACT_TOL:
-            raise Incorrect("your mean includes each run compared with itself (always 1): average "
-                            "over the pairs i < j only.")
-        if abs(agreement[s] - _mean_pairwise(runs, k, signed=True)) <= EXACT_TOL:
-            raise Incorrect("you ranked by signed weights: the top-k sets are by |weight|.")
-        if abs(agreement[s] - _mean_pairwise(runs, k, per_k=True)) <= EXACT_TOL:
-            raise Incorrect("you divided the overlap by k, not by the size of the union.")
-        raise Incorrect(f"d4_agreement[{s}] is not the mean top-{k} Jaccard index over all pairs of "
-                        "seeds.")
-    if not np.allclose(fidelity, r2.mean(axis=1), atol=EXACT_TOL):
-        raise Incorrect("d4_fidelity[s] should be the mean R^2 (explanation.score) over the seeds.")
-    return "your agreement and fidelity numbers match a recomputation. This is the graded check."
+def _check_d4_agreement(answer, *, seed=0, k=lib.D4_K, shape=(3, 6, 12), k_synthetic=3):
+    setup = lib.cancer_setup(seed)
+    runs = lib.lime_runs(setup.model.predict_proba, setup.x, setup.X_train, seeds=lib.D4_SEEDS,
+                         sizes=(lib.D4_FEW // 2, lib.D4_FEW))  # small sizes: fast, and the most disagreement
+    rng = np.random.default_rng(seed)  # runs like lime's: true weights plus noise that shrinks with the size
+    truth = rng.standard_normal(shape[2]) * rng.uniform(0.2, 2.0, shape[2])
+    synthetic = truth + np.geomspace(1.0, 0.1, shape[0])[:, None, None] * rng.standard_normal(shape)
+    what = "{'agreement': ..., 'fidelity': ...}"
+    for weights, r2, kk in [(runs["weights"], runs["r2"], k), (synthetic, rng.uniform(0.3, 0.95, shape[:2]), k_synthetic)]:
+        with inputs_unchanged(weights=weights, r2=r2):
+            result = call(answer, weights, r2, k=kk)
+        expected = lib.stability(weights, r2, k=kk)
+        diagnose(_field(result, "agreement", what, (len(weights),)), expected["agreement"],
+                 _agreement_pitfalls(weights, kk), otherwise=f"agreement[s] is not the mean top-{kk} Jaccard index "
+                                                           "over all pairs of distinct seeds (ranked by |weight|).")
+        diagnose(_field(result, "fidelity", what, (len(weights),)), expected["fidelity"], [
+            Pitfall("last", lambda r2=r2: r2[:, -1], "fidelity[s] is the last seed's R^2; average over the seeds."),
+            Pitfall("median", lambda r2=r2: np.median(r2, axis=1), "fidelity[s] is a median; use the mean.")],
+            otherwise="fidelity[s] should be the mean R^2 over the seeds of size s.")
 
 
-d4_runs = Exercise(
-    title="Drill D4 (a) reproducible runs",
-    check=_check_d4_runs,
-    section="Drill D4: LIME instability",
-    hints=[
-        "One loop over the sizes, one over SEEDS. Before each `explain_instance`, reset "
-        "`explainer.random_state = check_random_state(seed)` (or build a fresh explainer).",
-        "`explanation.as_map()[1]` is a list of (feature index, weight): scatter it into "
-        "np.zeros(n_features). `explanation.score` is the R^2.",
-    ],
-)
-d4_agreement = Exercise(
-    title="Drill D4 (b) agreement and fidelity",
-    check=_check_d4_agreement,
-    section="Drill D4: LIME instability",
-    hints=["For each size: the Jaccard index of the top-K sets (by |weight|) for every pair of seeds "
-           "i < j (`itertools.combinations`), averaged; and the mean of the R^2 values."],
-)
-d4_why = Exercise(
-    title="Drill D4 (c) why",
-    check=check_choice,
-    section="Drill D4: LIME instability",
-    hints=["What is random in a LIME explanation, and how many numbers does the surrogate estimate "
-           "from how many samples?"],
-)
+CHAPTER = Chapter("03", [
+    Exercise("lime_explain", "3.1", "2. LIME from scratch", _check_lime_explain, forbidden={"lime": "the lime library"},
+             hints=["Draw n_samples perturbations z = x + scale * N(0, 1), scale = X_train.std(axis=0) with 1 for a "
+                    "constant feature; y = f(z) on them only; weight each by pi = exp(-d^2 / (2 w^2)), d = |u|, "
+                    "u = (z - x) / scale; fit a weighted linear model of y on u; report its weighted R^2.",
+                    "Weighted least squares is least squares after multiplying each row of A = [1, u] and of y by "
+                    "sqrt(pi) (np.linalg.lstsq). The first entry is the intercept: the surrogate's value at x (u = 0).",
+                    "Weighted R^2 = 1 - sum(pi (y - g)^2) / sum(pi (y - ybar)^2), ybar = np.average(y, weights=pi). "
+                    "Default width: 0.75 * sqrt(n_features)."]),
+    Exercise("topk_jaccard", "3.2", "5. How stable is an explanation?", _check_topk_jaccard,
+             hints=["Turn each weight vector into the SET of the indices of its k largest |weights|, then return "
+                    "|A & B| / |A | B|.",
+                    "`set(np.argsort(-np.abs(a), kind='stable')[:k].tolist())` is the top-k set of a, ties to the "
+                    "lower index. Python sets have & (intersection) and | (union)."]),
+    Exercise("d4_runs", "D4 (a)", "Drill D4 · LIME instability", _check_d4_runs, heading="reproducible runs",
+             hints=["Two loops, sizes outside, seeds inside, and a fresh LimeTabularExplainer(..., random_state=seed) "
+                    "for every run: one explainer reused moves its generator on at every call (lime issue 309).",
+                    "`explanation.as_map()[1]` is a list of (feature index, weight) sorted by |weight|: scatter it "
+                    "into np.zeros(n_features) by index. `explanation.score` is the R^2."]),
+    Exercise("d4_agreement", "D4 (b)", "Drill D4 · LIME instability", _check_d4_agreement,
+             heading="agreement and fidelity",
+             hints=["For each size s: the Jaccard index of the top-k sets (by |weight|) of every pair of seeds i < j "
+                    "(`itertools.combinations(range(n_seeds), 2)`), averaged; and the mean of r2[s]."]),
+    Exercise("d4_why", "D4 (c)", "Drill D4 · LIME instability", choice("ABCD"), heading="why",
+             hints=["What is random in a LIME explanation, and how many numbers does the surrogate estimate from "
+                    "how many samples?"]),
+])
+
+__getattr__ = CHAPTER.attribute
+__all__ = CHAPTER.names

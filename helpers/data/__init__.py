@@ -7,19 +7,35 @@ from ``numpy.random.default_rng(random_state)``; nothing is downloaded.
 
 from __future__ import annotations
 
-from .images import SHAPE_CLASSES, WATERMARK_PATTERNS, ShapeImages, make_shapes, to_rgb
+from .images import SHAPE_CLASSES, SPLIT_KINDS, WATERMARK_PATTERNS, ShapeImages, make_shape_splits, make_shapes, to_rgb
 from .tabular import (
-                      EFFECTS_COLUMNS,
-                      TabularData,
-                      make_effects_data,
-                      make_importance_data,
-                      make_linear_data,
-                      true_shap_values,
+                     EFFECTS_COLUMNS,
+                     TabularData,
+                     make_effects_data,
+                     make_importance_data,
+                     make_linear_data,
+                     true_shap_values,
 )
-from .text import FILLER, NEGATIVE_CUES, POSITIVE_CUES, Corpus, make_corpus
+from .text import (
+                     CLS_ID,
+                     FILLER,
+                     MASK_ID,
+                     NEGATIVE_CUES,
+                     PAD_ID,
+                     POSITIVE_CUES,
+                     SPECIAL_TOKENS,
+                     VOCABULARY,
+                     Corpus,
+                     EncodedCorpus,
+                     decode,
+                     encode,
+                     make_corpus,
+)
 
 __all__ = [
-    "Corpus", "EFFECTS_COLUMNS", "FILLER", "NEGATIVE_CUES", "POSITIVE_CUES", "SHAPE_CLASSES", "ShapeImages",
-    "TabularData", "WATERMARK_PATTERNS", "make_corpus", "make_effects_data", "make_importance_data",
-    "make_linear_data", "make_shapes", "to_rgb", "true_shap_values",
+    "CLS_ID", "Corpus", "EFFECTS_COLUMNS", "EncodedCorpus", "FILLER", "MASK_ID", "NEGATIVE_CUES",
+    "PAD_ID", "POSITIVE_CUES", "SHAPE_CLASSES", "SPECIAL_TOKENS", "SPLIT_KINDS", "ShapeImages",
+    "TabularData", "VOCABULARY", "WATERMARK_PATTERNS", "decode", "encode", "make_corpus",
+    "make_effects_data", "make_importance_data", "make_linear_data", "make_shape_splits",
+    "make_shapes", "to_rgb", "true_shap_values",
 ]

@@ -5,6 +5,8 @@ noisy background. A *watermark* is a small patch in a fixed corner whose pattern
 label (``watermark="label"``, for a training set that teaches a shortcut) or drawn at random
 (``watermark="random"``, for a test set where the shortcut no longer works). The shape's pixels and
 the watermark's pattern are returned with the images: the ground truth of where evidence sits.
+:func:`make_shape_splits` draws the training and test sets of the two CNNs that chapter 04 compares
+(a clean one and one that learns the watermark as a shortcut).
 
 Chapter 03 explains a scikit-learn classifier on these images with LIME; chapter 04 trains tiny
 CNNs on them and finds the shortcut with Grad-CAM.
@@ -18,7 +20,8 @@ import numpy as np
 
 from helpers._validation import check_float, check_int
 
-__all__ = ["SHAPE_CLASSES", "WATERMARK_PATTERNS", "ShapeImages", "make_shapes", "to_rgb"]
+__all__ = ["SHAPE_CLASSES", "SPLIT_KINDS", "WATERMARK_PATTERNS", "ShapeImages", "make_shape_splits", "make_shapes",
+           "to_rgb"]
 
 SHAPE_CLASSES = ("circle", "square", "triangle", "cross")
 _checker = (np.indices((4, 4)).sum(axis=0) % 2).astype(float)
@@ -27,6 +30,8 @@ WATERMARK_PATTERNS = np.stack([_checker, 1 - _checker,
                                np.repeat([[1.0], [0.0], [1.0], [0.0]], 4, axis=1),
                                np.repeat([[1.0, 0.0, 1.0, 0.0]], 4, axis=0)])
 _WATERMARK_MODES = ("none", "label", "random")
+# Training-set watermark of each kind of split; the test set's watermark is always "random".
+SPLIT_KINDS = {"clean": "random", "shortcut": "label"}
 
 
 @dataclass(frozen=True)
@@ -127,6 +132,43 @@ def make_shapes(n_images: int = 1000, *, size: int = 32, noise: float = 0.15,
         images[:, row:row + 4, col:col + 4] = WATERMARK_PATTERNS[marks]
     return ShapeImages(images=np.clip(images, 0.0, 1.0), labels=labels.astype(int), masks=masks,
                        watermarks=marks.astype(int), watermark_box=(row, col, 4, 4))
+
+
+def make_shape_splits(kind: str = "clean", *, n_train: int = 3000, n_test: int = 1000,
+                      noise: float = 0.15, watermark_rate: float = 0.95,
+                      random_state: int = 0) -> tuple:
+    """A training set and a test set for a clean or a shortcut classifier.
+
+    Both sets carry a watermark in every image. ``"clean"``: its pattern is random in both sets, so
+    it carries no information about the label. ``"shortcut"``: in the training set an image carries
+    its own class's pattern with probability ``watermark_rate`` (random otherwise), so the watermark
+    predicts the label; in the test set the pattern is random, so it matches the label in about a
+    quarter of the images (``test.watermarks == test.labels``) and contradicts it elsewhere. The two
+    kinds differ only in that correlation. For a test set without any watermark, call
+    ``make_shapes(..., watermark="none")``.
+
+    Parameters
+    ----------
+    kind : {"clean", "shortcut"}, default="clean"
+    n_train, n_test : int, default=3000, 1000
+    noise : float, default=0.15
+    watermark_rate : float, default=0.95
+        Used by ``"shortcut"`` only.
+    random_state : int, default=0
+        Seeds both sets, with two independent seeds spawned from ``numpy.random.SeedSequence``.
+
+    Returns
+    -------
+    (train, test) : tuple of ShapeImages
+    """
+    if kind not in SPLIT_KINDS:
+        raise ValueError(f"kind must be one of {tuple(SPLIT_KINDS)}, got {kind!r}")
+    seed = check_int(random_state, "random_state", minimum=0)
+    train_seed, test_seed = (int(child.generate_state(1)[0]) for child in np.random.SeedSequence(seed).spawn(2))
+    train = make_shapes(n_train, noise=noise, watermark=SPLIT_KINDS[kind], watermark_rate=watermark_rate,
+                        random_state=train_seed)
+    test = make_shapes(n_test, noise=noise, watermark="random", random_state=test_seed)
+    return train, test
 
 
 def to_rgb(images) -> np.ndarray:

@@ -8,7 +8,9 @@ weigh cues instead of spotting one; the label is still the majority polarity, so
 scored against the truth: the cue positions.
 
 Chapter 03 explains a bag-of-words classifier with LIME on it; chapter 05 trains a tiny
-transformer on the same texts (``Corpus.vocabulary`` fixes the token ids).
+transformer on the same texts: :func:`encode` turns a corpus into token ids of the fixed
+``VOCABULARY`` (special tokens ``[PAD]``, ``[CLS]``, ``[MASK]``, then ``Corpus.vocabulary``), with
+``[CLS]`` first and the cue positions shifted by one to match.
 """
 
 from __future__ import annotations
@@ -19,7 +21,10 @@ import numpy as np
 
 from helpers._validation import check_float, check_int
 
-__all__ = ["Corpus", "FILLER", "NEGATIVE_CUES", "POSITIVE_CUES", "make_corpus"]
+__all__ = [
+    "CLS_ID", "Corpus", "EncodedCorpus", "FILLER", "MASK_ID", "NEGATIVE_CUES", "PAD_ID", "POSITIVE_CUES",
+    "SPECIAL_TOKENS", "VOCABULARY", "decode", "encode", "make_corpus",
+]
 
 POSITIVE_CUES = ("excellent", "wonderful", "brilliant", "superb")
 NEGATIVE_CUES = ("terrible", "awful", "boring", "dreadful")
@@ -29,6 +34,13 @@ FILLER = (
     "director", "music", "ending", "cast", "role", "script", "camera", "sound", "night", "city",
     "book", "show", "character",
 )
+
+SPECIAL_TOKENS = ("[PAD]", "[CLS]", "[MASK]")
+# Token ids: the special tokens, then every word of ``Corpus.vocabulary`` in its order.
+VOCABULARY = SPECIAL_TOKENS + FILLER + POSITIVE_CUES + NEGATIVE_CUES
+PAD_ID, CLS_ID, MASK_ID = range(len(SPECIAL_TOKENS))
+_FIRST_FILLER_ID = len(SPECIAL_TOKENS)
+_TOKEN_ID = {word: index for index, word in enumerate(VOCABULARY)}
 
 
 @dataclass(frozen=True)
@@ -121,3 +133,85 @@ def make_corpus(n_texts: int = 1000, *, min_length: int = 12, max_length: int = 
         distractor_positions.append(np.sort(slots[cues:]).astype(int))
     return Corpus(texts=texts, labels=labels.astype(int), tokens=tokens, cue_positions=cue_positions,
                   distractor_positions=distractor_positions)
+
+
+@dataclass(frozen=True)
+class EncodedCorpus:
+    """A corpus as token ids of ``VOCABULARY``, ``[CLS]`` first, padded with ``[PAD]`` to one length.
+
+    Attributes
+    ----------
+    ids : ndarray of shape (n_texts, length), int64
+        ``ids[:, 0] == CLS_ID``; word ``j`` of text ``i`` is at ``ids[i, j + 1]``; ``PAD_ID`` after the end.
+    mask : ndarray of shape (n_texts, length), bool
+        True at the real tokens (``[CLS]`` and the words), False at padding: pass it to the model
+        rather than letting it rebuild the mask from the ids.
+    labels : ndarray of shape (n_texts,)
+    cue_positions, distractor_positions : list of ndarray of int
+        The corpus's positions plus one: indices into the rows of ``ids``.
+    filler : ndarray of shape (n_texts, length), bool
+        True at the filler words (neither a cue, nor a special token).
+    """
+
+    ids: np.ndarray
+    mask: np.ndarray
+    labels: np.ndarray
+    cue_positions: list
+    distractor_positions: list
+
+    @property
+    def filler(self) -> np.ndarray:
+        """Bool array of shape (n_texts, length): True at filler words."""
+        return (self.ids >= _FIRST_FILLER_ID) & (self.ids < _FIRST_FILLER_ID + len(FILLER))
+
+    def __len__(self) -> int:
+        return len(self.ids)
+
+
+def encode(corpus: Corpus, *, length: int | None = None) -> EncodedCorpus:
+    """Token ids of a corpus: ``[CLS]``, the words, then ``[PAD]`` up to ``length``.
+
+    Parameters
+    ----------
+    corpus : Corpus
+        From :func:`make_corpus`.
+    length : int, optional
+        Columns of ``ids``; at least one more than the longest text. Default: exactly that.
+
+    Returns
+    -------
+    EncodedCorpus
+    """
+    if not isinstance(corpus, Corpus):
+        raise TypeError(f"corpus must be a Corpus (from make_corpus), got {type(corpus).__name__}")
+    longest = 1 + max((len(tokens) for tokens in corpus.tokens), default=0)
+    length = longest if length is None else check_int(length, "length", minimum=longest)
+    ids = np.full((len(corpus), length), PAD_ID, dtype=np.int64)
+    ids[:, 0] = CLS_ID
+    for row, tokens in enumerate(corpus.tokens):
+        ids[row, 1:1 + len(tokens)] = [_TOKEN_ID[word] for word in tokens]
+    return EncodedCorpus(ids=ids, mask=ids != PAD_ID, labels=corpus.labels.copy(),
+                         cue_positions=[p + 1 for p in corpus.cue_positions],
+                         distractor_positions=[p + 1 for p in corpus.distractor_positions])
+
+
+def decode(ids) -> list:
+    """Words of token ids, padding dropped: a list of lists of str (one per row of a 2-D input).
+
+    Parameters
+    ----------
+    ids : array-like of int, of shape (length,) or (n_texts, length)
+
+    Returns
+    -------
+    list of str, or list of list of str
+    """
+    array = np.asarray(ids)
+    if array.ndim not in (1, 2) or not np.issubdtype(array.dtype, np.integer):
+        raise ValueError(f"ids must be integers of shape (length,) or (n_texts, length), got {array.dtype} "
+                         f"of shape {array.shape}")
+    if array.size and (array.min() < 0 or array.max() >= len(VOCABULARY)):
+        raise ValueError(f"ids must lie in [0, {len(VOCABULARY)}), got values from {array.min()} to {array.max()}")
+    if array.ndim == 1:
+        return [VOCABULARY[i] for i in array if i != PAD_ID]
+    return [decode(row) for row in array]

@@ -1,7 +1,18 @@
-"""Models the chapters explain: scikit-learn models for tabular chapters (``tabular``); the tiny
-torch models of the later chapters (MLP, CNN, transformer, ViT) go in sibling modules with the
-scripts that retrain their shipped weights."""
+"""Models the chapters explain.
 
-from .tabular import train_forest, train_linear
+``tabular`` (imported here): seeded scikit-learn models for the tabular chapters. The tiny torch
+models are separate modules, imported explicitly so that ``import helpers.models`` stays free of
+torch (chapter 01 stays light)::
 
-__all__ = ["train_forest", "train_linear"]
+    from helpers.models import cnn, transformer, vit
+
+``cnn`` (``TinyCNN``, ``load_cnn("clean" | "shortcut")``, chapter 04), ``transformer``
+(``TinyTransformer`` on the cue-word corpus, ``load_transformer()``, chapter 05), ``vit`` (``TinyViT``
+on the shapes, ``load_vit()``, chapter 05's drill). Their weights ship in ``helpers/models/weights/``
+with ``metadata.json`` (accuracies and data seeds); ``python -m helpers.models.train [--check]``
+retrains them (``helpers.models.train.RECIPES`` holds the seeds).
+"""
+
+from .tabular import train_boosted, train_forest, train_linear
+
+__all__ = ["train_boosted", "train_forest", "train_linear"]

@@ -2,12 +2,12 @@
 
 from __future__ import annotations
 
-from sklearn.ensemble import RandomForestClassifier, RandomForestRegressor
+from sklearn.ensemble import GradientBoostingRegressor, RandomForestClassifier, RandomForestRegressor
 from sklearn.linear_model import LinearRegression, LogisticRegression
 
 from .._validation import check_int, check_matrix, check_vector
 
-__all__ = ["train_forest", "train_linear"]
+__all__ = ["train_boosted", "train_forest", "train_linear"]
 
 _TASKS = ("regression", "classification")
 
@@ -50,4 +50,27 @@ def train_linear(X, y, *, task: str = "regression"):
     check_matrix(X, "X")
     check_vector(y, "y", length=len(X))
     model = LinearRegression() if _check_task(task) == "regression" else LogisticRegression(max_iter=1000)
+    return model.fit(X, y)
+
+
+def train_boosted(X, y, *, n_estimators: int = 200, max_depth: int = 4, random_state: int = 0):
+    """Fit scikit-learn's gradient boosting regressor with a fixed seed.
+
+    Parameters
+    ----------
+    X : array-like or DataFrame of shape (n_samples, n_features)
+    y : array-like of shape (n_samples,)
+    n_estimators : int, default=200
+    max_depth : int, default=4
+    random_state : int, default=0
+
+    Returns
+    -------
+    GradientBoostingRegressor, fitted
+    """
+    check_matrix(X, "X")
+    check_vector(y, "y", length=len(X))
+    model = GradientBoostingRegressor(n_estimators=check_int(n_estimators, "n_estimators", minimum=1),
+                                      max_depth=check_int(max_depth, "max_depth", minimum=1),
+                                      random_state=check_int(random_state, "random_state", minimum=0))
     return model.fit(X, y)

@@ -1,141 +1,28 @@
 """Answers that audit chapter 01's graders: each one is the whole source of an answer cell.
 
-REFERENCE: the model answers, as a student would hand them in (the solution notebook's answer
-cells without the solution markers); every test cell must pass.
+The reference answers are the solution notebook's answer cells (tests/notebook_tools.py).
 ALTERNATIVE: correct answers written differently from the solution; every test cell must pass.
-WRONG: plausible wrong answers from the pitfalls the chapter teaches, as (label, source, pattern):
-the answer's test cells must fail, and the feedback message must match ``pattern``.
+BASES: correct answers in which the WRONG ones are planted, so that a wrong answer differs from a
+right one by its pitfall alone; they must pass too.
+WRONG: plausible wrong answers, as (label, source, pattern): the answer's test cells must fail, and
+a feedback message must match ``pattern``. The first two of each list go through the autograde
+pipeline.
+ERROR: code that raises inside the student's function: the check must say ERROR, not crash.
 """
 
-REFERENCE = {
-    "taxonomy_answer": '''
-def taxonomy(method):
-    """Place an explanation method on the two axes.
-
-    Parameters
-    ----------
-    method : str
-        One of the 14 method names listed above.
-
-    Returns
-    -------
-    tuple of (str, str)
-        ``(scope, access)`` with scope in {"global", "local"} and access in {"agnostic", "specific"}.
-    """
-    places = {
-        "permutation importance": ("global", "agnostic"),
-        "impurity importance (MDI)": ("global", "specific"),
-        "partial dependence plot": ("global", "agnostic"),
-        "ICE curves": ("local", "agnostic"),
-        "LIME": ("local", "agnostic"),
-        "KernelSHAP": ("local", "agnostic"),
-        "TreeSHAP": ("local", "specific"),
-        "saliency map": ("local", "specific"),
-        "Grad-CAM": ("local", "specific"),
-        "Integrated Gradients": ("local", "specific"),
-        "global surrogate tree": ("global", "agnostic"),
-        "TCAV": ("global", "specific"),
-        "counterfactual explanation": ("local", "agnostic"),
-        "linear model coefficients": ("global", "specific"),
-    }
-    return places[method]
-''',
-    "permutation_importance_answer": '''
-def permutation_importance(model, X, y, *, n_repeats=5, random_state=None):
-    """Permutation importance of every column of X.
-
-    Parameters
-    ----------
-    model : fitted estimator with a ``score(X, y)`` method
-    X : ndarray of shape (n_samples, n_features)
-    y : ndarray of shape (n_samples,)
-    n_repeats : int, default=5
-        Number of random permutations per feature.
-    random_state : int or None, default=None
-        Seed of the one generator that draws every permutation.
-
-    Returns
-    -------
-    importances : ndarray of shape (n_features, n_repeats)
-        ``score(X, y) - score(X with column j permuted, y)`` for every feature j and repeat.
-    """
-    rng = np.random.default_rng(random_state)
-    baseline = model.score(X, y)
-    importances = np.empty((X.shape[1], n_repeats))
-    for j in range(X.shape[1]):
-        for r in range(n_repeats):
-            X_perm = X.copy()
-            X_perm[:, j] = X[rng.permutation(len(X)), j]
-            importances[j, r] = baseline - model.score(X_perm, y)
-    return importances
-''',
-    "grouped_permutation_importance_answer": '''
-def grouped_permutation_importance(model, X, y, groups, *, n_repeats=5, random_state=None):
-    """Permutation importance of groups of columns, each group shuffled with one row permutation.
-
-    Parameters
-    ----------
-    model : fitted estimator with a ``score(X, y)`` method
-    X : ndarray of shape (n_samples, n_features)
-    y : ndarray of shape (n_samples,)
-    groups : list of list of int
-        Column indices of each group.
-    n_repeats : int, default=5
-    random_state : int or None, default=None
-
-    Returns
-    -------
-    importances : ndarray of shape (len(groups), n_repeats)
-    """
-    rng = np.random.default_rng(random_state)
-    baseline = model.score(X, y)
-    importances = np.empty((len(groups), n_repeats))
-    for g, columns in enumerate(groups):
-        for r in range(n_repeats):
-            rows = rng.permutation(len(X))
-            X_perm = X.copy()
-            X_perm[:, columns] = X[rows][:, columns]
-            importances[g, r] = baseline - model.score(X_perm, y)
-    return importances
-''',
-    "d2_importances_answer": '''
-twins = table.column_indices(["twin_a", "twin_b"])
-d2_individual, d2_joint = None, None
-d2_individual = pi.iloc[twins].to_numpy()  # section 3's scikit-learn importances on the test fold
-d2_joint = check.joint_permutation_importance(
-    forest, X_test, y_test, twins, n_repeats=10, random_state=SEED).mean()
-print("each twin alone:", np.round(d2_individual, 3), " both together:", round(float(d2_joint), 3))
-''',
-    "d2_why_answer": '''
-d2_why = None
-d2_why = "B"
-''',
-    "d2_fix_answer": '''
-d2_fixed = None
-def merge_twins(X):
-    merged = X.drop(columns=["twin_a", "twin_b"])
-    merged["twin_mean"] = X[["twin_a", "twin_b"]].mean(axis=1)
-    return merged
-
-X_train_merged, X_test_merged = merge_twins(X_train), merge_twins(X_test)
-forest_merged = models.train_forest(X_train_merged, y_train, random_state=0)
-d2_fixed = inspection.permutation_importance(
-    forest_merged, X_test_merged, y_test, n_repeats=10, random_state=SEED).importances_mean[-1]
-print(f"importance of the merged twin: {d2_fixed:.3f}")
-''',
-}
+from tests.answers._plant import planted
 
 ALTERNATIVE = {
     "taxonomy_answer": '''
 def taxonomy(method):
-    """If/else written, capitalised and "model-" prefixed: still the same placements."""
+    """If/else written, capitalised, with "Model agnostic" / "Model-specific": the same placements."""
     if method in ("LIME", "KernelSHAP", "ICE curves", "counterfactual explanation"):
-        return ["Local", "Model-agnostic"]
+        return ["Local", "Model agnostic"]
     if method in ("TreeSHAP", "saliency map", "Grad-CAM", "Integrated Gradients"):
-        return ["Local", "Model-specific"]
+        return ("LOCAL ", "Model-specific")
     if method in ("permutation importance", "partial dependence plot", "global surrogate tree"):
-        return ["Global", "Model-agnostic"]
-    return ["Global", "Model-specific"]
+        return ["Global", "model_agnostic"]
+    return ("global", "Model specific")
 ''',
     "permutation_importance_answer": '''
 def permutation_importance(model, X, y, *, n_repeats=5, random_state=None):
@@ -156,215 +43,283 @@ def permutation_importance(model, X, y, *, n_repeats=5, random_state=None):
 ''',
     "grouped_permutation_importance_answer": '''
 def grouped_permutation_importance(model, X, y, groups, *, n_repeats=5, random_state=None):
-    """Index arithmetic with np.ix_ and a list of lists."""
+    """float32 throughout, index arithmetic with np.ix_, a list of lists."""
     rng = np.random.default_rng(random_state)
-    baseline = model.score(X, y)
+    X32 = np.asarray(X, dtype=np.float32)
+    baseline = model.score(X32, y)
     result = []
     for columns in groups:
         row = []
         for _ in range(n_repeats):
-            order = rng.permutation(X.shape[0])
-            shuffled = np.copy(X)
-            shuffled[np.ix_(np.arange(len(X)), columns)] = X[np.ix_(order, columns)]
-            row.append(baseline - model.score(shuffled, y))
+            order = rng.permutation(X32.shape[0])
+            shuffled = np.copy(X32)
+            shuffled[np.ix_(np.arange(len(X32)), columns)] = X32[np.ix_(order, columns)]
+            row.append(np.float32(baseline - model.score(shuffled, y)))
         result.append(row)
     return result
 ''',
     "d2_importances_answer": '''
-twins = table.column_indices(["twin_a", "twin_b"])
 d2_individual, d2_joint = None, None
-Xa, ya = X_test.to_numpy(), y_test
-d2_individual = list(permutation_importance(forest, Xa, ya, n_repeats=10, random_state=3).mean(axis=1)[twins])
-d2_joint = float(np.mean(grouped_permutation_importance(forest, Xa, ya, [twins], n_repeats=10, random_state=3)))
+Xa = X_test.to_numpy()
+d2_individual = list(permutation_importance(forest, Xa, y_test, n_repeats=10, random_state=3).mean(axis=1)[twins])
+d2_joint = float(np.mean(grouped_permutation_importance(forest, Xa, y_test, [twins], n_repeats=10, random_state=3)))
 ''',
     "d2_why_answer": '''
 d2_why = None
-d2_why = " b "
+d2_why = " c "
 ''',
     "d2_fix_answer": '''
-d2_fixed = None
+X_train_merged, X_test_merged, forest_merged, d2_fixed = None, None, None, None
 keep = [c for c in X_train.columns if c not in ("twin_a", "twin_b")]
-train = np.column_stack([X_train[keep].to_numpy(), X_train[["twin_a", "twin_b"]].to_numpy().mean(axis=1)])
-test = np.column_stack([X_test[keep].to_numpy(), X_test[["twin_a", "twin_b"]].to_numpy().mean(axis=1)])
-refit = models.train_forest(train, y_train, random_state=0)
-d2_fixed = float(permutation_importance(refit, test, y_test, n_repeats=10, random_state=5)[-1].mean())
+X_train_merged = X_train[keep].assign(twin_mean=(X_train["twin_a"] + X_train["twin_b"]) / 2)
+X_test_merged = X_test[keep].assign(twin_mean=(X_test["twin_a"] + X_test["twin_b"]) / 2)
+forest_merged = models.train_forest(X_train_merged.to_numpy(), y_train, random_state=0)
+d2_fixed = float(permutation_importance(forest_merged, X_test_merged.to_numpy(), y_test, n_repeats=10,
+                                        random_state=5)[-1].mean())
 ''',
 }
+
+BASES = {
+    "taxonomy_answer": '''
+def taxonomy(method):
+    places = {
+        "permutation importance": ("global", "agnostic"),
+        "impurity importance (MDI)": ("global", "specific"),
+        "partial dependence plot": ("global", "agnostic"),
+        "ICE curves": ("local", "agnostic"),
+        "LIME": ("local", "agnostic"),
+        "KernelSHAP": ("local", "agnostic"),
+        "TreeSHAP": ("local", "specific"),
+        "saliency map": ("local", "specific"),
+        "Grad-CAM": ("local", "specific"),
+        "Integrated Gradients": ("local", "specific"),
+        "global surrogate tree": ("global", "agnostic"),
+        "TCAV": ("global", "specific"),
+        "counterfactual explanation": ("local", "agnostic"),
+        "linear model coefficients": ("global", "specific"),
+    }
+    return places[method]
+''',
+    "permutation_importance_answer": '''
+def permutation_importance(model, X, y, *, n_repeats=5, random_state=None):
+    rng = np.random.default_rng(random_state)
+    baseline = model.score(X, y)
+    n_samples, n_features = X.shape
+    importances = np.empty((n_features, n_repeats))
+    for j in range(n_features):
+        for r in range(n_repeats):
+            rows = rng.permutation(n_samples)
+            X_perm = X.copy()
+            X_perm[:, j] = X[rows, j]
+            importances[j, r] = baseline - model.score(X_perm, y)
+    return importances
+''',
+    "grouped_permutation_importance_answer": '''
+def grouped_permutation_importance(model, X, y, groups, *, n_repeats=5, random_state=None):
+    rng = np.random.default_rng(random_state)
+    baseline = model.score(X, y)
+    importances = np.empty((len(groups), n_repeats))
+    for g, columns in enumerate(groups):
+        for r in range(n_repeats):
+            rows = rng.permutation(len(X))
+            X_perm = X.copy()
+            X_perm[:, columns] = X[rows][:, columns]
+            importances[g, r] = baseline - model.score(X_perm, y)
+    return importances
+''',
+    "d2_importances_answer": '''
+d2_individual, d2_joint = None, None
+d2_individual = pi.iloc[twins].to_numpy()
+d2_joint = lib.joint_permutation_importance(forest, X_test, y_test, twins, n_repeats=10, random_state=SEED).mean()
+''',
+    "d2_why_answer": '''
+d2_why = None
+d2_why = "C"
+''',
+    "d2_fix_answer": '''
+X_train_merged, X_test_merged, forest_merged, d2_fixed = None, None, None, None
+def merge_twins(X):
+    merged = X.drop(columns=["twin_a", "twin_b"])
+    merged["twin_mean"] = X[["twin_a", "twin_b"]].mean(axis=1)
+    return merged
+
+X_train_merged, X_test_merged = merge_twins(X_train), merge_twins(X_test)
+forest_merged = models.train_forest(X_train_merged, y_train, random_state=0)
+d2_fixed = inspection.permutation_importance(forest_merged, X_test_merged, y_test, n_repeats=10,
+                                             random_state=SEED).importances_mean[-1]
+''',
+}
+
+_TAX, _PI, _GPI = BASES["taxonomy_answer"], BASES["permutation_importance_answer"], \
+    BASES["grouped_permutation_importance_answer"]
+_D2A, _D2C = BASES["d2_importances_answer"], BASES["d2_fix_answer"]
+
+_PI_SCORE = "importances[j, r] = baseline - model.score(X_perm, y)"
+_GPI_SCORE = "importances[g, r] = baseline - model.score(X_perm, y)"
+_SEPARATE_TWINS = '''rng = np.random.default_rng(SEED)
+drops = []
+for _ in range(10):
+    shuffled = X_test.copy()
+    for name in ["twin_a", "twin_b"]:
+        shuffled[name] = X_test[name].to_numpy()[rng.permutation(len(X_test))]
+    drops.append(forest.score(X_test, y_test) - forest.score(shuffled, y_test))
+d2_joint = np.mean(drops)
+'''
 
 WRONG = {
     "taxonomy_answer": [
-        ("axes swapped", '''
-def taxonomy(method):
-    places = {"permutation importance": ("agnostic", "global"), "Grad-CAM": ("specific", "local")}
-    return places.get(method, ("agnostic", "local"))
-''', r"the order is \(scope, access\)"),
-        ("SHAP is global, MDI agnostic", '''
-def taxonomy(method):
-    if method in ("KernelSHAP", "TreeSHAP", "impurity importance (MDI)", "permutation importance",
-                  "partial dependence plot", "global surrogate tree", "TCAV", "linear model coefficients"):
-        scope = "global"
-    else:
-        scope = "local"
-    specific = ("TreeSHAP", "saliency map", "Grad-CAM", "Integrated Gradients", "TCAV",
-                "linear model coefficients")
-    return scope, "specific" if method in specific else "agnostic"
-''', r"wrong scope and \d+ the wrong access"),
+        ("axes swapped", planted(_TAX, ("return places[method]", "return places[method][::-1]")),
+         r"order \(access, scope\)"),
+        ("SHAP global, MDI agnostic (graded by the key)", planted(
+            _TAX, ('"KernelSHAP": ("local", "agnostic")', '"KernelSHAP": ("global", "agnostic")'),
+            ('"TreeSHAP": ("local", "specific")', '"TreeSHAP": ("global", "specific")'),
+            ('"impurity importance (MDI)": ("global", "specific")', '"impurity importance (MDI)": ("global", "agnostic")')),
+         r"2 have the wrong scope and 1 the wrong access"),
+        ("a worked example wrong", planted(_TAX, ('"Grad-CAM": ("local", "specific")', '"Grad-CAM": ("global", "specific")')),
+         r"section 1 works this placement out"),
+        ("ICE curves global (graded by the key)", planted(
+            _TAX, ('"ICE curves": ("local", "agnostic")', '"ICE curves": ("global", "agnostic")')),
+         r"1 have the wrong scope and 0 the wrong access"),
+        ("a word outside the vocabulary", planted(_TAX, ('"LIME": ("local", "agnostic")', '"LIME": ("local", "black-box")')),
+         r"taxonomy\('LIME'\).*not a \(scope, access\) pair"),
+        ("one string instead of a pair", planted(_TAX, ("return places[method]", 'return " ".join(places[method])')),
+         r"a pair \(scope, access\)"),
     ],
     "permutation_importance_answer": [
-        ("column never restored", '''
-def permutation_importance(model, X, y, *, n_repeats=5, random_state=None):
-    rng = np.random.default_rng(random_state)
-    baseline = model.score(X, y)
-    X_perm = X.copy()
-    out = np.empty((X.shape[1], n_repeats))
-    for j in range(X.shape[1]):
-        for r in range(n_repeats):
-            X_perm[:, j] = X_perm[rng.permutation(len(X)), j]
-            out[j, r] = baseline - model.score(X_perm, y)
-    return out
-''', r"closed form"),
-        ("sign flipped", '''
-def permutation_importance(model, X, y, *, n_repeats=5, random_state=None):
-    rng = np.random.default_rng(random_state)
-    baseline = model.score(X, y)
-    out = np.empty((X.shape[1], n_repeats))
-    for j in range(X.shape[1]):
-        for r in range(n_repeats):
-            X_perm = X.copy()
-            X_perm[:, j] = X[rng.permutation(len(X)), j]
-            out[j, r] = model.score(X_perm, y) - baseline
-    return out
-''', r"negative"),
-        ("shuffles the caller's X", '''
-def permutation_importance(model, X, y, *, n_repeats=5, random_state=None):
-    rng = np.random.default_rng(random_state)
-    baseline = model.score(X, y)
-    out = np.empty((X.shape[1], n_repeats))
-    for j in range(X.shape[1]):
-        for r in range(n_repeats):
-            rng.shuffle(X[:, j])
-            out[j, r] = baseline - model.score(X, y)
-    return out
-''', r"in place"),
-        ("mean only", '''
-def permutation_importance(model, X, y, *, n_repeats=5, random_state=None):
-    rng = np.random.default_rng(random_state)
-    baseline = model.score(X, y)
-    means = []
-    for j in range(X.shape[1]):
-        drops = []
-        for r in range(n_repeats):
-            X_perm = X.copy()
-            X_perm[:, j] = X[rng.permutation(len(X)), j]
-            drops.append(baseline - model.score(X_perm, y))
-        means.append(np.mean(drops))
-    return np.array(means)
-''', r"every repeat"),
-        ("global RNG, random_state ignored", '''
-def permutation_importance(model, X, y, *, n_repeats=5, random_state=None):
-    baseline = model.score(X, y)
-    out = np.empty((X.shape[1], n_repeats))
-    for j in range(X.shape[1]):
-        for r in range(n_repeats):
-            X_perm = X.copy()
-            X_perm[:, j] = np.random.permutation(X[:, j])
-            out[j, r] = baseline - model.score(X_perm, y)
-    return out
-''', r"same random_state gave different"),
-        ("delegates to scikit-learn", '''
-def permutation_importance(model, X, y, *, n_repeats=5, random_state=None):
-    from sklearn.inspection import permutation_importance as sklearn_importance
-    return sklearn_importance(model, X, y, n_repeats=n_repeats, random_state=random_state).importances
-''', r"runs scikit-learn's permutation_importance"),
+        ("earlier column left shuffled", planted(
+            _PI, ("            X_perm = X.copy()\n", ""),
+            ("    importances = np.empty((n_features, n_repeats))\n",
+             "    importances = np.empty((n_features, n_repeats))\n    X_perm = X.copy()\n")),
+         r"columns \[\d, \d\] shuffled at once: when you moved on, the column before was still shuffled"),
+        ("rows drawn with replacement", planted(_PI, ("rng.permutation(n_samples)", "rng.integers(0, n_samples, n_samples)")),
+         r"not a reordering.*with replacement"),
+        ("rows sorted by importance", planted(_PI, ("    return importances", "    return importances[np.argsort(-importances.mean(axis=1))]")),
+         r"importances of another feature"),
+        ("sign flipped", planted(_PI, (_PI_SCORE, "importances[j, r] = model.score(X_perm, y) - baseline")),
+         r"permuted score minus the baseline"),
+        ("absolute drop", planted(_PI, (_PI_SCORE, "importances[j, r] = abs(baseline - model.score(X_perm, y))")),
+         r"absolute value of the drop"),
+        ("ratio of scores", planted(_PI, (_PI_SCORE, "importances[j, r] = model.score(X_perm, y) / baseline")),
+         r"ratios of scores"),
+        ("shares of the total", planted(_PI, ("    return importances", "    return importances / importances.mean(axis=1).sum()")),
+         r"common factor"),
+        ("impurity importance where there is one", planted(_PI, ("    return importances", (
+            "    mdi = getattr(model, 'feature_importances_', None)\n"
+            "    return importances if mdi is None else np.tile(np.asarray(mdi)[:, None], n_repeats)"))),
+         r"not the baseline score"),
+        ("MSE instead of the model's score", planted(_PI, (_PI_SCORE, (
+            "importances[j, r] = np.mean((y - model.predict(X_perm)) ** 2) - np.mean((y - model.predict(X)) ** 2)"))),
+         r"common factor.*MSE"),
+        ("a new generator per feature", planted(_PI, (
+            "        for r in range(n_repeats):\n",
+            "        rng = np.random.default_rng(random_state)\n        for r in range(n_repeats):\n")),
+         r"same row permutation.*ONE generator"),
+        ("two rows swapped, not shuffled", planted(_PI, (
+            "rows = rng.permutation(n_samples)",
+            "rows = np.arange(n_samples); pick = rng.choice(n_samples, 2, replace=False); rows[pick] = pick[::-1]")),
+         r"rows in place"),
+        ("the target permuted instead", planted(_PI, ("model.score(X_perm, y)", "model.score(X, y[rows])")),
+         r"scored 0 different copies of X with only its column\(s\) permuted.*not of y"),
+        ("shuffles the caller's X", planted(_PI, ("            X_perm = X.copy()\n", "            X_perm = X\n")),
+         r"changed the caller's `X` in place"),
+        ("mean only", planted(_PI, ("    return importances", "    return importances.mean(axis=1)")),
+         r"shape \(4,\).*every repeat, not only the mean"),
+        ("transposed", planted(_PI, ("    return importances", "    return importances.T")),
+         r"shape \(8, 4\).*one ROW per feature"),
+        ("global RNG, random_state ignored", planted(_PI, (
+            "    rng = np.random.default_rng(random_state)\n", "    rng = np.random.default_rng()\n")),
+         r"same random_state gave different"),
+        ("delegates to scikit-learn", planted(_PI, ("    rng = np.random.default_rng(random_state)\n", (
+            "    from sklearn.inspection import permutation_importance as sklearn_importance\n"
+            "    return sklearn_importance(model, X, y, n_repeats=n_repeats, random_state=random_state).importances\n"))),
+         r"runs scikit-learn's permutation_importance"),
     ],
     "grouped_permutation_importance_answer": [
-        ("delegates to the course's reference", '''
-def grouped_permutation_importance(model, X, y, groups, *, n_repeats=5, random_state=None):
-    return np.array([check.joint_permutation_importance(model, X, y, g, n_repeats=n_repeats,
-                                                        random_state=random_state) for g in groups])
-''', r"the course's reference implementation"),
-        ("one permutation per column", '''
-def grouped_permutation_importance(model, X, y, groups, *, n_repeats=5, random_state=None):
-    rng = np.random.default_rng(random_state)
-    baseline = model.score(X, y)
-    out = np.empty((len(groups), n_repeats))
-    for g, columns in enumerate(groups):
-        for r in range(n_repeats):
-            X_perm = X.copy()
-            for j in columns:
-                X_perm[:, j] = X[rng.permutation(len(X)), j]
-            out[g, r] = baseline - model.score(X_perm, y)
-    return out
-''', r"ONE row permutation"),
-        ("sum of single-column importances", '''
-def grouped_permutation_importance(model, X, y, groups, *, n_repeats=5, random_state=None):
-    rng = np.random.default_rng(random_state)
-    baseline = model.score(X, y)
-    out = np.zeros((len(groups), n_repeats))
-    for g, columns in enumerate(groups):
-        for j in columns:
-            for r in range(n_repeats):
-                X_perm = X.copy()
-                X_perm[:, j] = X[rng.permutation(len(X)), j]
-                out[g, r] += baseline - model.score(X_perm, y)
-    return out
-''', r"ONE row permutation"),
-        ("one permutation for the whole run", '''
-def grouped_permutation_importance(model, X, y, groups, *, n_repeats=5, random_state=None):
-    rows = np.random.default_rng(random_state).permutation(len(X))
-    baseline = model.score(X, y)
-    out = np.empty((len(groups), n_repeats))
-    for g, columns in enumerate(groups):
-        X_perm = X.copy()
-        X_perm[:, columns] = X[rows][:, columns]
-        out[g, :] = baseline - model.score(X_perm, y)
-    return out
-''', r"every repeat gives the same value|random_state is ignored|new permutation"),
+        ("one permutation per column", planted(_GPI, (
+            "            X_perm[:, columns] = X[rows][:, columns]\n",
+            "            for c in columns:\n                X_perm[:, c] = X[rng.permutation(len(X)), c]\n")),
+         r"different row permutations: use ONE for all columns of a group"),
+        ("groups sorted", planted(_GPI, ("enumerate(groups)", "enumerate(sorted(groups))")),
+         r"importances of another group"),
+        ("sum of single-column importances", planted(_GPI, (
+            "            X_perm = X.copy()\n            X_perm[:, columns] = X[rows][:, columns]\n"
+            f"            {_GPI_SCORE}\n",
+            "            importances[g, r] = 0.0\n            for c in columns:\n                X_perm = X.copy()\n"
+            "                X_perm[:, c] = X[rows, c]\n"
+            "                importances[g, r] += baseline - model.score(X_perm, y)\n")),
+         r"permuted only the columns \[\d\] of a group"),
+        ("only the group's first column", planted(_GPI, (
+            "X_perm[:, columns] = X[rows][:, columns]", "X_perm[:, columns[0]] = X[rows, columns[0]]")),
+         r"permuted only the columns"),
+        ("one permutation for the whole run", planted(_GPI, ("            rows = rng.permutation(len(X))\n", ""), (
+            "    baseline = model.score(X, y)\n", "    baseline = model.score(X, y)\n    rows = rng.permutation(len(X))\n")),
+         r"same row permutation|scored 1 different copies"),
+        ("earlier group left shuffled", planted(
+            _GPI, ("            X_perm = X.copy()\n", ""),
+            ("    importances = np.empty((len(groups), n_repeats))\n",
+             "    importances = np.empty((len(groups), n_repeats))\n    X_perm = X.copy()\n")),
+         r"shuffled at once: when you moved on, the group before was still shuffled"),
+        ("rows drawn with replacement", planted(_GPI, ("rng.permutation(len(X))", "rng.integers(0, len(X), len(X))")),
+         r"not a reordering"),
+        ("shares of the total", planted(_GPI, ("    return importances", "    return importances / importances.sum()")),
+         r"common factor"),
+        ("absolute drop", planted(_GPI, (_GPI_SCORE, "importances[g, r] = abs(baseline - model.score(X_perm, y))")),
+         r"absolute value of the drop"),
+        ("delegates to the course's reference", planted(_GPI, ("    rng = np.random.default_rng(random_state)\n", (
+            "    return np.array([lib.joint_permutation_importance(model, X, y, g, n_repeats=n_repeats,\n"
+            "                                                      random_state=random_state) for g in groups])\n"))),
+         r"the course's reference implementation"),
+        ("shuffles the caller's X", planted(_GPI, ("            X_perm = X.copy()\n", "            X_perm = X\n")),
+         r"changed the caller's `X` in place"),
     ],
     "d2_importances_answer": [
-        ("computed on the training rows", '''
-twins = table.column_indices(["twin_a", "twin_b"])
-d2_individual, d2_joint = None, None
-r = inspection.permutation_importance(forest, X_train, y_train, n_repeats=10, random_state=0)
-d2_individual = r.importances_mean[twins]
-d2_joint = check.joint_permutation_importance(forest, X_train, y_train, twins, n_repeats=10).mean()
-''', r"recomputing it on the held-out fold"),
-        ("impurity importance instead", '''
-twins = table.column_indices(["twin_a", "twin_b"])
-d2_individual, d2_joint = None, None
-d2_individual = forest.feature_importances_[twins]
-d2_joint = forest.feature_importances_[twins].sum()
-''', r"recomputing it on the held-out fold"),
+        ("the joint importance is the sum of the singles", planted(_D2A, (
+            "d2_joint = lib.joint_permutation_importance(forest, X_test, y_test, twins, n_repeats=10, random_state=SEED).mean()",
+            "d2_joint = d2_individual.sum()")),
+         r"d2_joint is the sum of the two single importances"),
+        ("computed on the training rows", planted(_D2A, (
+            "d2_individual = pi.iloc[twins].to_numpy()",
+            "d2_individual = inspection.permutation_importance(forest, X_train, y_train, n_repeats=10, "
+            "random_state=SEED).importances_mean[twins]"), ("X_test, y_test", "X_train, y_train")),
+         r"d2_individual looks computed on the training rows"),
+        ("each twin its own permutation", planted(_D2A, (
+            "d2_joint = lib.joint_permutation_importance(forest, X_test, y_test, twins, n_repeats=10, random_state=SEED).mean()\n",
+            _SEPARATE_TWINS)),
+         r"each with its own permutation is not the same"),
+        ("impurity importance instead", planted(_D2A, (
+            "d2_individual = pi.iloc[twins].to_numpy()", "d2_individual = forest.feature_importances_[twins]")),
+         r"impurity importances"),
+        ("the twins swapped", planted(_D2A, ("pi.iloc[twins]", "pi.iloc[twins[::-1]]")),
+         r"other order"),
+        ("the joint importance on the training rows", planted(_D2A, ("X_test, y_test", "X_train, y_train")),
+         r"d2_joint looks computed on the training rows"),
     ],
     "d2_why_answer": [
-        ("A: the twins are unused", '''
-d2_why = None
-d2_why = "A"
-''', r"not the best explanation"),
-        ("C: cardinality bias", '''
-d2_why = None
-d2_why = "C"
-''', r"not the best explanation"),
+        ("B: cardinality bias", planted(BASES["d2_why_answer"], ('"C"', '"B"')), r"not the best explanation"),
+        ("A: the twins are unused", planted(BASES["d2_why_answer"], ('"C"', '"A"')), r"not the best explanation"),
     ],
     "d2_fix_answer": [
-        ("on the training rows", '''
-d2_fixed = None
-def merge(X):
-    out = X.drop(columns=["twin_a", "twin_b"])
-    out["twin_mean"] = X[["twin_a", "twin_b"]].mean(axis=1)
-    return out
-refit = models.train_forest(merge(X_train), y_train, random_state=0)
-d2_fixed = inspection.permutation_importance(refit, merge(X_train), y_train, n_repeats=10,
-                                     random_state=0).importances_mean[-1]
-''', r"recomputing it on the held-out fold"),
-        ("a single twin, no refit", '''
-d2_fixed = None
-d2_fixed = pi["twin_a"]
-''', r"recomputing it on the held-out fold|not clearly larger"),
+        ("the twins not dropped", planted(_D2C, ('merged = X.drop(columns=["twin_a", "twin_b"])', "merged = X.copy()")),
+         r"X_train_merged still has the column\(s\) \['twin_a', 'twin_b'\]"),
+        ("refit with another random_state", planted(_D2C, ("random_state=0)", "random_state=SEED + 1)")),
+         r"refit with random_state=0, as the task states"),
+        ("the forest of section 2 handed in", planted(_D2C, ("importances_mean[-1]", "importances_mean[-1]\nforest_merged = forest")),
+         r"fitted on 9 columns, not the 8"),
+        ("refit on the test fold", planted(_D2C, ("train_forest(X_train_merged, y_train", "train_forest(X_test_merged, y_test")),
+         r"does not predict like"),
+        ("importance on the training rows", planted(_D2C, ("forest_merged, X_test_merged, y_test", "forest_merged, X_train_merged, y_train")),
+         r"d2_fixed looks computed on the training rows"),
+        ("impurity importance of the new column", planted(_D2C, (
+            "d2_fixed = inspection.permutation_importance(forest_merged, X_test_merged, y_test, n_repeats=10,\n"
+            "                                             random_state=SEED).importances_mean[-1]",
+            "d2_fixed = forest_merged.feature_importances_[-1]")),
+         r"d2_fixed holds impurity importances"),
+        ("the sum instead of the mean", planted(_D2C, (".mean(axis=1)", ".sum(axis=1)")), r"not the row-wise mean"),
+        ("the new column misnamed", planted(_D2C, ('merged["twin_mean"]', 'merged["twins"]')),
+         r"then the new column 'twin_mean' last"),
     ],
 }
 
-# Code that raises inside the student's function: the check must say ERROR, not crash.
 ERROR = {
     "taxonomy_answer": "def taxonomy(method):\n    return PLACES[method]\n",
     "permutation_importance_answer":
