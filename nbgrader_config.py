@@ -1,63 +1,21 @@
-"""nbgrader configuration: solutions/ (source) -> course/ (release), local exchange, grading guards.
+"""nbgrader configuration: solutions/ (source) -> course/ (release), local exchange, hardened grading.
 
 nbgrader reads this file from the working directory; ``make`` targets and the tests run nbgrader
-from the project's root. The classes below are nbgrader preprocessors used only by this pipeline.
+from the project's root. The preprocessors and the sandboxed kernel manager live in
+``helpers/grading/`` (with their own tests); this file only configures them.
 """
 
 import pathlib
 
-from nbclient.exceptions import DeadKernelError
-from nbconvert.preprocessors import ClearMetadataPreprocessor, Preprocessor
-from nbformat import NotebookNode
-from nbgrader.preprocessors import Execute
-from nbgrader.utils import is_grade, is_solution
+from nbconvert.preprocessors import ClearMetadataPreprocessor
+
+from helpers.grading.preprocessors import AuditCells, GuardedExecute, GuardTestCells, TagRaisingCellsForRelease
 
 ROOT = pathlib.Path(__file__).resolve().parent
 
 # The slowest honest cell of any chapter takes a few seconds on 2 cores (measured with `make bench`);
 # 60 s leaves room for a loaded grading machine and still stops an infinite loop within a minute.
 CELL_TIMEOUT_SECONDS = 60
-
-
-class TagRaisingCellsForRelease(Preprocessor):
-    """Tag the release's answer and test cells ``raises-exception``.
-
-    In the blank release these cells raise (the stub's ``NotImplementedError``, a check that says
-    NOT ATTEMPTED). The tag lets ``pytest --nbval-lax course/`` run, and lets a student "Run All"
-    past an unsolved exercise, while any other failing cell (imports, data) still fails.
-    """
-
-    enabled = True
-
-    def preprocess_cell(self, cell, resources, index):
-        if cell.cell_type == "code" and (is_grade(cell) or is_solution(cell)):
-            tags = cell.metadata.setdefault("tags", [])
-            if "raises-exception" not in tags:
-                tags.append("raises-exception")
-        return cell, resources
-
-
-class GuardedExecute(Execute):
-    """nbgrader's Execute, plus: when the kernel dies, the cells that never ran score 0.
-
-    Without this, a submission whose answer cell calls ``os._exit`` aborts the run, and cells left
-    without output would count as passed. Every code cell the dead kernel never executed gets an
-    error output instead, and grading goes on.
-    """
-
-    def preprocess(self, nb, resources, km=None):
-        try:
-            return super().preprocess(nb, resources, km=km)
-        except DeadKernelError as error:
-            self.log.warning("kernel died during grading (%s); cells that did not run score 0", error)
-            for cell in nb.cells:
-                if cell.cell_type == "code" and cell.get("execution_count") is None:
-                    cell.outputs = [NotebookNode(
-                        output_type="error", ename="DeadKernelError",
-                        evalue="the kernel died before this cell ran",
-                        traceback=["DeadKernelError: the kernel died before this cell ran"])]
-            return nb, resources
-
 
 c = get_config()  # noqa: F821 - provided by traitlets when nbgrader loads this file
 
@@ -89,10 +47,15 @@ c.GenerateAssignment.preprocessors = [
     TagRaisingCellsForRelease,
 ]
 
-# Grading: per-cell time limit, guarded kernel, deleted test cells restored from the gradebook.
+# Grading: deleted test cells restored from the gradebook; the cells a student could edit audited
+# (a cell that breaks a rule is not run and its tests score 0); the notebook run in a sandboxed
+# kernel with a per-cell time limit, IPython's machinery verified before each test cell; then a
+# test cell whose output shows a failed or missing check scores 0 (see helpers/grading/).
 c.Execute.timeout = CELL_TIMEOUT_SECONDS
 c.Autograde.autograde_preprocessors = [
+    AuditCells,
     GuardedExecute,
+    GuardTestCells,
     "nbgrader.preprocessors.IgnorePattern",
     "nbconvert.preprocessors.ClearMetadataPreprocessor",
     "nbgrader.preprocessors.LimitOutput",
@@ -101,6 +64,11 @@ c.Autograde.autograde_preprocessors = [
     "nbgrader.preprocessors.CheckCellMetadata",
 ]
 c.OverwriteCells.add_missing_cells = True
+# The grading kernel cannot read this repository (solutions/, tests/, .git, the gradebook) nor the
+# course root given on the command line, except the Python environment and helpers/ (Linux, root;
+# elsewhere autograde warns and runs without it). False turns the sandbox off.
+c.SandboxKernelManager.sandbox = True
+c.SandboxKernelManager.course_roots = [str(ROOT)]
 
 # Feedback shows scores and failure messages, never the hidden tests' source or the mark scheme.
 c.GenerateFeedback.preprocessors = [

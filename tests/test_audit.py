@@ -37,6 +37,11 @@ FORBIDDEN = [
     ("fitted = forest.fit(X_train, y_train)\nfitted.predict = lambda X: y_test", "foreign-attribute"),
     ("class Holder:\n    m = np\nHolder.m.allclose = f", "foreign-attribute"),
     ("class A:\n    def __init__(self, m):\n        self.m = m\n        self.m.allclose = f\nA(np)", "foreign-attribute"),
+    ("lib.WORKED_EXAMPLES['Grad-CAM'] = ('global', 'agnostic')", "foreign-attribute"),
+    ("check.CHAPTER.exercises['taxonomy'] = fake", "foreign-attribute"),
+    ("del lib.WORKED_EXAMPLES['LIME']", "foreign-attribute"),
+    ("lib.TAXONOMY_METHODS.clear()", "foreign-attribute"),
+    ("check.D1_GAME.update({frozenset(): 5})", "foreign-attribute"),
     # private names
     ("getattr(check, '_core')", "private-name"),
     ("check._core.Exercise", "private-name"),
@@ -83,6 +88,9 @@ FORBIDDEN = [
     ("import asyncio", "concurrency"),
     ("import signal", "concurrency"),
     ("from joblib import Parallel, delayed", "concurrency"),
+    ("from sklearn.utils.parallel import Parallel, delayed", "concurrency"),
+    ("import posixpath\nposixpath.exists('/course/solutions')", "files"),
+    ("helpers_spec.loader.get_data('/course/gradebook.db')", "files"),
     # IPython hooks, history and syntax
     ("get_ipython().showtraceback = lambda *a, **k: None", "ipython"),
     ("ip = get_ipython()\nip.input_transformers_post.append(lambda lines: lines)", "ipython"),
@@ -129,6 +137,7 @@ FORBIDDEN = [
     ("np.load('x.npy')", "files"),
     ("pd.read_json('../../solutions/01-importance/01-importance.ipynb')", "files"),
     ("import nbformat", "files"),
+    ("import pandas\npandas.read_csv('../../gradebook.csv')", "files"),
     ("import linecache", "files"),
     # interpreter internals
     ("import ctypes", "introspection"),
@@ -213,6 +222,12 @@ HONEST = [
     "import sys\neps = sys.float_info.epsilon",
     "import torch\nimport torch.nn.functional as F\nfrom torch import nn\ntorch.manual_seed(0)",
     "for _ in range(3):\n    pass\n_ = 1",
+    "from copy import deepcopy\nfresh = deepcopy(model)\nfresh.fc.weight.data = torch.zeros(2, 2)",
+    "rows = lib.read_coalitions(rows, x, background)",
+    "store = {}\nstore['a'] = 1\nself_list = []\nself_list.append(2)\nweights[0, 1] = 3.0\nX_perm[:, j] = X[order, j]",
+    "plt.rcParams['figure.figsize'] = (4, 3)",
+    "class Spy:\n    def __init__(self):\n        self.calls = []\n    def __call__(self, X):\n"
+    "        self.calls.append(X)\n        self.calls[-1] = X",
 ]
 
 
@@ -256,6 +271,23 @@ def test_blank_release_answers_pass():
             meta = cell.metadata.get("nbgrader", {})
             if cell.cell_type == "code" and meta.get("solution") and not meta.get("grade"):
                 assert audit(cell.source) == [], (path.name, meta["grade_id"])
+
+
+def test_no_public_name_of_helpers_is_forbidden():
+    """A helper named like a forbidden attribute (`load`, `open`, `events`...) would fail honest answers."""
+    import pkgutil
+
+    import helpers
+    from helpers.checks._audit_tables import ATTRIBUTE_RULES
+
+    clashes = []
+    for info in pkgutil.walk_packages(helpers.__path__, "helpers."):
+        if info.name.startswith(("helpers.grading", "helpers.checks._")) or "._" in info.name:
+            continue
+        module = importlib.import_module(info.name)
+        clashes += [f"{info.name}.{name}" for name in dir(module)
+                    if name in ATTRIBUTE_RULES and ATTRIBUTE_RULES[name] != "grading"]
+    assert not clashes, f"rename these helpers (the audit forbids the name): {clashes}"
 
 
 def test_the_readme_lists_every_rule():

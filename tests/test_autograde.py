@@ -3,8 +3,13 @@
 One scratch course holds every chapter. Per chapter, students submit: the solution, the blank
 release, the alternative-correct answers, and three wrong submissions (every exercise wrong; even
 exercises wrong and odd ones right; the reverse), so that each wrong answer must lose exactly its
-own test cells' points. Cheats and tampering are chapter-independent and run on chapter 01 only.
-Two autograde processes (one per core) grade disjoint halves of the students.
+own test cells' points. Attacks on the grader are chapter-independent and run on chapter 01 only,
+packed several to a submission (one per answer cell, each on a wrong answer): tampering with test
+cells, IPython and Python hooks, threads, trace functions, a reference's ``__wrapped__``, compiled
+library source, patched numpy / scikit-learn / shap / grading_copy, the answer key read from the
+instructor's files, an endless cell and a crashing kernel. Each must score 0 on the cell it attacks
+while the other cells keep their marks. Two autograde processes (one per core) grade disjoint
+halves of the students.
 """
 
 from __future__ import annotations
@@ -19,6 +24,10 @@ import sys
 import nbformat
 import pytest
 
+from helpers.checks._audit import RULES, audit
+from helpers.grading.cells import tests_answered_by as answered_by
+from helpers.grading.preprocessors import AUDIT_ERROR
+from helpers.grading.sandbox import sandbox_problem
 from tests.notebook_tools import ROOT, catalogue, chapters, grade_id, is_answer, is_test, read, replace_answers
 
 pytestmark = pytest.mark.pipeline
@@ -27,18 +36,19 @@ BIN = pathlib.Path(sys.executable).parent
 CHEAT_CHAPTER = "01-importance"
 SHARDS = ("a", "b")
 
-# Source of the cheats. Each attacks one test cell whose answer is also wrong: it must score 0.
+# The attacks, each attacking one test cell whose answer is wrong (it must score 0, the other cells keep
+# their marks). Appended to a wrong answer where the attack only helps a wrong answer pass.
 SHOWTRACEBACK = "get_ipython().showtraceback = lambda *args, **kwargs: None\n"
 EXCEPTHOOK = "import sys\nsys.excepthook = lambda *args: None\n"
-MONKEYPATCH = '''
+MONKEYPATCH = """
 import helpers.checks._core as _core
 import helpers.checks.ch01 as _ch01
 _core.Exercise.run = lambda self, *a, **k: _core.Feedback(self.title, _core.Outcome.CORRECT, "ok")
 _core.Exercise.__call__ = lambda self, *a, **k: None
 _ch01.grouped_permutation_importance.check = lambda *a, **k: None
 check = _ch01
-'''
-ALWAYS_EQUAL = '''
+"""
+ALWAYS_EQUAL = """
 class AlwaysEqual(str):
     def __eq__(self, other):
         return True
@@ -51,9 +61,121 @@ class AlwaysEqual(str):
         return self
 
 d2_why = AlwaysEqual("X")
-'''
+"""
+THREAD = """
+import threading
 
+def permutation_importance(model, X, y, *, n_repeats=5, random_state=None):
+    from sklearn.inspection import permutation_importance as library
+    box = {}
+    worker = threading.Thread(target=lambda: box.update(result=library(
+        model, X, y, n_repeats=n_repeats, random_state=random_state).importances))
+    worker.start()
+    worker.join()
+    return box["result"]
+"""
+WRAPPED = """
+def grouped_permutation_importance(model, X, y, groups, *, n_repeats=5, random_state=None):
+    original = lib.joint_permutation_importance.__wrapped__
+    return np.array([original(model, X, y, g, n_repeats=n_repeats, random_state=random_state) for g in groups])
+"""
+TRACE_OFF = """
+import sys
 
+def permutation_importance(model, X, y, *, n_repeats=5, random_state=None):
+    from sklearn.inspection import permutation_importance as library
+    watcher = sys.gettrace()
+    sys.settrace(None)
+    try:
+        return library(model, X, y, n_repeats=n_repeats, random_state=random_state).importances
+    finally:
+        sys.settrace(watcher)
+"""
+COMPILED = """
+import sklearn.inspection._permutation_importance as library_module
+namespace = {"__name__": "sklearn.inspection._mine", "__package__": "sklearn.inspection"}
+with open(library_module.__file__) as handle:
+    exec(compile(handle.read(), "<mine>", "exec"), namespace)
+
+def grouped_permutation_importance(model, X, y, groups, *, n_repeats=5, random_state=None):
+    result = namespace["permutation_importance"](model, X, y, n_repeats=n_repeats, random_state=random_state)
+    return np.array([result.importances[g].sum(axis=0) for g in groups])
+"""
+NUMPY_PATCH = """
+np.allclose = lambda *args, **kwargs: True
+np.isclose = lambda a, b, *args, **kwargs: np.ones(np.shape(a), dtype=bool)
+np.array_equal = lambda *args, **kwargs: True
+np.testing.assert_allclose = lambda *args, **kwargs: None
+"""
+ORACLE_PATCH = """
+import sklearn.inspection
+from sklearn.utils import Bunch
+import shap
+
+def agreeing(estimator, X, y, *, n_repeats=5, random_state=None, **kwargs):
+    values = permutation_importance(estimator, np.asarray(X), np.asarray(y), n_repeats=n_repeats,
+                                    random_state=random_state)
+    return Bunch(importances=values, importances_mean=values.mean(axis=1), importances_std=values.std(axis=1))
+
+sklearn.inspection.permutation_importance = agreeing
+inspection.permutation_importance = agreeing
+shap.TreeExplainer.shap_values = lambda self, X, **kwargs: np.zeros(np.shape(X))
+"""
+METRICS_PATCH = """
+import sklearn.metrics
+sklearn.metrics.r2_score = lambda y_true, y_pred, **kwargs: 1.0
+"""
+GRADING_COPY_PATCH = """
+import helpers.checks
+helpers.checks.grading_copy = lambda chapter: check
+"""
+INPUT_TRANSFORMER = """
+def skip_checks(lines):
+    return [line for line in lines if "grade(" not in line and "check." not in line]
+
+get_ipython().input_transformers_post.append(skip_checks)
+"""
+AST_TRANSFORMER = """
+import ast
+
+class DropChecks(ast.NodeTransformer):
+    def visit_Expr(self, node):
+        text = ast.unparse(node)
+        return None if "check" in text or "grade" in text else node
+
+get_ipython().ast_transformers.append(DropChecks())
+"""
+RUN_CELL = """
+shell = get_ipython()
+original_run_cell = shell.run_cell
+
+def quiet_run_cell(raw_cell, *args, **kwargs):
+    if "grading_copy" in raw_cell or "check." in raw_cell:
+        raw_cell = "print('checked')"
+    return original_run_cell(raw_cell, *args, **kwargs)
+
+shell.run_cell = quiet_run_cell
+"""
+READ_SOLUTIONS = r"""
+import os, re
+d2_why = "A"
+folder = os.getcwd()
+for _ in range(5):
+    folder = os.path.dirname(folder)
+    for root in (folder, os.environ.get("COURSE_ROOT", "/"), "/work/main"):
+        path = os.path.join(root, "solutions", "01-importance", "01-importance.ipynb")
+        if os.path.exists(path):
+            found = re.search(r'd2_why, key=\\"(\w)', open(path).read())
+            d2_why = found.group(1) if found else d2_why
+"""
+READ_GRADEBOOK = """
+import os, sqlite3
+root = os.path.dirname(os.path.dirname(os.path.dirname(os.getcwd())))
+try:
+    stolen = sqlite3.connect(os.path.join(root, "gradebook.db")).execute("select source from source_cell").fetchall()
+except Exception:
+    stolen = []
+"""
 def _nbgrader(*args, root, check=True):
     env = dict(os.environ, PATH=f"{BIN}{os.pathsep}{os.environ['PATH']}")  # alembic for a new gradebook
     return subprocess.run([str(BIN / "nbgrader"), *args, f"--CourseDirectory.root={root}"], cwd=ROOT,
@@ -120,29 +242,60 @@ def _add_cheats(course: Course, shard_of):
     chapter = CHEAT_CHAPTER
     source, release, answers = read(chapter), course.release(chapter), catalogue(chapter)
     solution, wrong = _solution_sources(source), {i: answers.WRONG[i][0][1] for i in answers.WRONG}
-    # Tampering and in-kernel cheats, one per test cell; every attacked answer is wrong.
-    sources = dict(solution)
-    sources["taxonomy_answer"] = wrong["taxonomy_answer"] + SHOWTRACEBACK
-    # hands the work to scikit-learn (the library the exercise reimplements) and edits its test
-    sources["permutation_importance_answer"] = next(
-        source for label, source, _ in answers.WRONG["permutation_importance_answer"]
-        if label == "delegates to scikit-learn")
-    sources["grouped_permutation_importance_answer"] = wrong["grouped_permutation_importance_answer"] + MONKEYPATCH
-    sources["d2_importances_answer"] = wrong["d2_importances_answer"]
-    sources["d2_why_answer"] = ALWAYS_EQUAL
-    sources["d2_fix_answer"] = wrong["d2_fix_answer"] + EXCEPTHOOK
-    nb = replace_answers(release, sources)
-    for cell in nb.cells:
-        if grade_id(cell) == "permutation_importance_test":
-            cell.source = "pass  # edited locked test cell"
-    nb.cells = [c for c in nb.cells if grade_id(c) != "d2_importances_test"]  # a deleted test cell
-    course.submit(shard_of("tamper"), chapter, nb, _expectation(source, set(_answer_ids(source))))
-    # A cell that never ends and a kernel that exits: grading goes on; only the attacked cells lose.
-    sources = dict(solution)
-    sources["taxonomy_answer"] = "while True:\n    pass\n" + solution["taxonomy_answer"]
-    sources["d2_fix_answer"] = "import os\nos._exit(0)\n"
-    course.submit(shard_of("kill"), chapter, replace_answers(release, sources),
-                  _expectation(source, {"taxonomy_answer", "d2_fix_answer"}))
+    delegates = next(source for label, source, _ in answers.WRONG["permutation_importance_answer"]
+                     if label == "delegates to scikit-learn")
+
+    def submit(name, sources, attacked, edit=None):
+        nb = replace_answers(release, {**solution, **sources})
+        if edit is not None:
+            edit(nb)
+        course.submit(shard_of(name), chapter, nb, _expectation(source, set(attacked)))
+        for answer_id in attacked:
+            ATTACKED[(name, answer_id)] = sources[answer_id]
+
+    # Tampering: an edited and a deleted test cell (restored from the gradebook), and hooks.
+    def tamper(nb):
+        for cell in nb.cells:
+            if grade_id(cell) == "permutation_importance_test":
+                cell.source = "pass  # edited locked test cell"
+        nb.cells = [c for c in nb.cells if grade_id(c) != "d2_importances_test"]  # a deleted test cell
+
+    submit("tamper", {
+        "taxonomy_answer": wrong["taxonomy_answer"] + SHOWTRACEBACK,
+        "permutation_importance_answer": delegates,  # hands the work to scikit-learn, and edits its test
+        "grouped_permutation_importance_answer": wrong["grouped_permutation_importance_answer"] + MONKEYPATCH,
+        "d2_importances_answer": wrong["d2_importances_answer"],
+        "d2_why_answer": ALWAYS_EQUAL,
+        "d2_fix_answer": wrong["d2_fix_answer"] + EXCEPTHOOK}, set(_answer_ids(source)), edit=tamper)
+    # A cell that never ends and a kernel that exits (os._exit; the audit stops it before it runs, the
+    # dead-kernel guard is tested on its own in test_grading_pipeline.py): grading goes on (d2_why is
+    # right and keeps its point); and three attacks.
+    submit("kill", {
+        "taxonomy_answer": "while True:\n    pass\n" + solution["taxonomy_answer"],
+        "permutation_importance_answer": THREAD,
+        "grouped_permutation_importance_answer": WRAPPED,
+        "d2_importances_answer": wrong["d2_importances_answer"] + GRADING_COPY_PATCH,
+        "d2_fix_answer": "import os\nos._exit(0)\n"}, set(_answer_ids(source)) - {"d2_why_answer"})
+    # The grader's libraries and IPython's hooks attacked; untouched cells keep their marks.
+    submit("evade_a", {
+        "taxonomy_answer": wrong["taxonomy_answer"] + INPUT_TRANSFORMER,
+        "permutation_importance_answer": TRACE_OFF,
+        "grouped_permutation_importance_answer": wrong["grouped_permutation_importance_answer"] + NUMPY_PATCH,
+        "d2_importances_answer": wrong["d2_importances_answer"] + METRICS_PATCH,
+        "d2_why_answer": READ_SOLUTIONS,
+        "d2_fix_answer": wrong["d2_fix_answer"] + READ_GRADEBOOK}, set(_answer_ids(source)))
+    submit("evade_b", {
+        "taxonomy_answer": wrong["taxonomy_answer"] + AST_TRANSFORMER,
+        "permutation_importance_answer": wrong["permutation_importance_answer"] + ORACLE_PATCH,
+        "grouped_permutation_importance_answer": COMPILED,
+        "d2_fix_answer": wrong["d2_fix_answer"] + RUN_CELL},
+        {"taxonomy_answer", "permutation_importance_answer", "grouped_permutation_importance_answer",
+         "d2_fix_answer"})
+
+
+# (submission, answer cell) -> the attacked answer's source, filled by _add_cheats.
+ATTACKED: dict[tuple[str, str], str] = {}
+CHEATS = ("tamper", "kill", "evade_a", "evade_b")
 
 
 def _scores(root, student, chapter):
@@ -156,7 +309,7 @@ def _scores(root, student, chapter):
 def graded(tmp_path_factory):
     root = tmp_path_factory.mktemp("course")
     course = Course(root)
-    names = ["solution", "blank", "alternative", "wrong1", "wrong2", "wrong3", "tamper", "kill"]
+    names = ["solution", "blank", "alternative", "wrong1", "wrong2", "wrong3", *CHEATS]
     shard = {name: SHARDS[k % len(SHARDS)] for k, name in enumerate(names)}
 
     def shard_of(name):
@@ -180,7 +333,7 @@ def graded(tmp_path_factory):
 def _cases():
     names = ["solution", "blank", "alternative", "wrong1", "wrong2", "wrong3"]
     cases = [(name, chapter) for chapter in chapters() for name in names]
-    return cases + [("tamper", CHEAT_CHAPTER), ("kill", CHEAT_CHAPTER)]
+    return cases + [(name, CHEAT_CHAPTER) for name in CHEATS]
 
 
 @pytest.mark.parametrize(("name", "chapter"), _cases(), ids=lambda v: str(v))
@@ -213,8 +366,9 @@ def test_infinite_loop_is_stopped_by_the_cell_time_limit(graded):
     cells = {grade_id(c): c for c in nbformat.read(autograded, as_version=4).cells}
     errors = [o for o in cells["taxonomy_answer"].outputs if o.output_type == "error"]
     assert errors and errors[0].ename in ("CellTimeoutError", "KeyboardInterrupt"), cells["taxonomy_answer"].outputs
-    died = [o for o in cells["d2_fix_test"].outputs if o.output_type == "error"]
-    assert died and died[0].ename == "DeadKernelError", cells["d2_fix_test"].outputs
+    refused = [o for o in cells["d2_fix_test"].outputs if o.output_type == "error"]
+    assert refused and refused[0].ename == AUDIT_ERROR and "os._exit" in refused[0].evalue, cells["d2_fix_test"].outputs
+    assert cells["d2_why_test"].get("execution_count"), "grading stopped after the endless cell"
 
 
 def test_feedback_shows_messages_but_not_hidden_tests(graded):
@@ -237,3 +391,48 @@ def test_grades_export_to_csv(graded):
     assert len(solution) == len(chapters()) and len(blank) == len(chapters())
     assert all(float(r["raw_score"]) > 0 for r in solution)
     assert all(float(r["raw_score"]) == 0 for r in blank)
+
+
+def _autograded(course, name):
+    student = next(s for s, c in course.expected if c == CHEAT_CHAPTER and s.endswith(f"-{name}"))
+    path = course.root / "autograded" / student / CHEAT_CHAPTER / f"{CHEAT_CHAPTER}.ipynb"
+    return student, nbformat.read(path, as_version=4)
+
+
+@pytest.mark.parametrize(("name", "answer_id"), [(n, a) for n in CHEATS for a in ("taxonomy_answer",
+                         "permutation_importance_answer", "grouped_permutation_importance_answer",
+                         "d2_importances_answer", "d2_why_answer", "d2_fix_answer")], ids=lambda v: str(v))
+def test_an_attack_that_breaks_a_rule_is_not_run_and_its_tests_say_which(graded, name, answer_id):
+    course, _ = graded
+    source = ATTACKED.get((name, answer_id))
+    rules = {v.rule for v in audit(source)} if source else set()
+    if not rules:
+        pytest.skip("not an audited attack (a wrong answer, a time-out or a crash, scored by the other tests)")
+    student, nb = _autograded(course, name)
+    scores = _scores(course.root, student, CHEAT_CHAPTER)
+    index = next(i for i, c in enumerate(nb.cells) if grade_id(c) == answer_id)
+    answer_errors = [o for o in nb.cells[index].outputs if o.output_type == "error"]
+    assert answer_errors and answer_errors[0].ename == AUDIT_ERROR and nb.cells[index].execution_count is None
+    for test_index in answered_by(nb, index):
+        cell = nb.cells[test_index]
+        first = cell.outputs[0]
+        assert first.output_type == "error" and first.ename == AUDIT_ERROR, cell.outputs
+        assert any(RULES[rule] in first.evalue for rule in rules) and f"`{answer_id}`" in first.evalue
+        assert scores[grade_id(cell)][0] == 0
+
+
+def test_feedback_shows_the_audit_message(graded):
+    course, _ = graded
+    student, _ = _autograded(course, "evade_a")
+    _nbgrader("generate_feedback", CHEAT_CHAPTER, f"--student={student}", "--force", root=course.root)
+    html = next((course.root / "feedback" / student / CHEAT_CHAPTER).glob("*.html")).read_text()
+    assert AUDIT_ERROR in html and RULES["trace"] in html and "permutation_importance_answer" in html
+    assert audit(TRACE_OFF.strip("\n"))[0].message in html  # the line, the code and the rule
+
+
+def test_the_grading_kernel_ran_in_the_sandbox(graded):
+    course, logs = graded
+    if sandbox_problem() is None:
+        assert not any("grading sandbox OFF" in log for log in logs)
+    else:
+        assert any("grading sandbox OFF" in log for log in logs)

@@ -8,7 +8,7 @@ import re
 # rule id -> the rule in plain words; README.md lists them in this order.
 RULES = {
     "foreign-attribute": "answers may not change modules, classes, functions or objects they did not create "
-                         "(setting or deleting their attributes)",
+                         "(their attributes, or the items of containers reached through them)",
     "private-name": "answers may not use the private names (starting with `_`) of modules and objects they did "
                     "not create",
     "dunder": "answers may not use Python's internal double-underscore attributes (`__globals__`, `__dict__`, "
@@ -36,10 +36,12 @@ RULES = {
 # Importing these modules (or a submodule: the longest listed prefix decides) breaks the rule.
 _MODULES = {
     "concurrency": "threading _thread multiprocessing concurrent subprocess signal asyncio sched joblib loky pty "
-                   "_posixsubprocess torch.multiprocessing dask ray",
+                   "_posixsubprocess torch.multiprocessing dask ray sklearn.utils.parallel sklearn.utils.fixes "
+                   "threadpoolctl",
     "files": "os posix nt io _io pathlib shutil glob tempfile sqlite3 _sqlite3 pickle _pickle marshal shelve dbm "
              "zipfile tarfile gzip bz2 lzma fileinput filecmp mmap socket ssl urllib http requests ftplib smtplib "
-             "webbrowser linecache nbformat h5py imageio tokenize scipy.io skimage.io torch.hub",
+             "webbrowser linecache nbformat h5py imageio tokenize scipy.io skimage.io torch.hub posixpath ntpath "
+             "genericpath stat codecs",
     "ipython": "IPython ipykernel jupyter_client jupyter_core nbclient nbconvert zmq comm matplotlib_inline traitlets",
     "grading": "nbgrader helpers.grading helpers._context",
     "imports": "builtins __builtin__ importlib imp runpy pkgutil zipimport site __main__",
@@ -61,10 +63,12 @@ _ATTRIBUTES = {
                "user_global_ns shell_handlers do_execute display_pub display_formatter get_ipython",
     "concurrency": "system popen fork forkpty execv execve execvp execvpe execl execle execlp execlpe spawnv spawnve "
                    "spawnvp spawnvpe spawnl spawnle spawnlp spawnlpe posix_spawn posix_spawnp kill killpg _exit "
-                   "start_new_thread Thread ThreadPoolExecutor ProcessPoolExecutor run_in_executor",
+                   "start_new_thread Thread ThreadPoolExecutor ProcessPoolExecutor run_in_executor Parallel",
     "files": "open load loadtxt genfromtxt fromfile memmap save savez savez_compressed savetxt tofile to_csv "
              "to_pickle to_parquet to_excel to_hdf to_feather to_sql to_stata imread imsave savefig read_text "
-             "read_bytes write_text write_bytes urlopen listdir scandir getcwd chdir environ getenv rmtree",
+             "read_bytes write_text write_bytes urlopen listdir scandir getcwd chdir environ getenv rmtree get_data "
+             "fromregex DataSource HDFStore ExcelFile load_files load_svmlight_file load_svmlight_files read_file "
+             "read_image fetch_openml",
     "reflection": "attrgetter methodcaller",
     "imports": "meta_path path_hooks path_importer_cache import_module",
     "grading": "grading_copy",
@@ -128,10 +132,16 @@ CONVENTIONAL_MODULES = {
 # Calls whose result may be (or hold) one of their arguments: the result of next([np]) is np.
 PASSTHROUGH_BUILTINS = {"next", "iter", "list", "tuple", "set", "frozenset", "dict", "sorted", "reversed", "min",
                         "max", "filter", "map", "zip", "enumerate", "getattr", "vars", "type", "super", "reduce",
-                        "partial", "copy", "deepcopy", "__import__"}
+                        "partial", "__import__"}
 # Methods that return their object or one of its items: m = forest.fit(...) is the notebook's forest.
 PASSTHROUGH_METHODS = {"get", "pop", "popitem", "setdefault", "values", "items", "keys", "fit", "partial_fit",
                        "set_params", "set_output", "to", "train", "eval", "requires_grad_", "cpu", "cuda", "float",
                        "double", "half", "type", "apply", "__enter__", "__getitem__", "__next__", "send"}
 # Methods that put their arguments into their object: box.append(np) makes box hold a module.
 MUTATORS = {"append", "extend", "insert", "update", "setdefault", "add", "appendleft", "extendleft"}
+# Methods that change a container in place: on a module's container (lib.TABLE.clear()) they change
+# what the checks read.
+IN_PLACE = MUTATORS | {"clear", "pop", "popitem", "remove", "discard", "sort", "reverse", "fill", "put",
+                       "__setitem__", "__delitem__"}
+# Module-level settings an answer may change: they alter display, not results.
+SETTINGS = {"rcParams"}

@@ -256,6 +256,9 @@ class Feedback:
     def passed(self) -> bool:
         return self.outcome is Outcome.CORRECT
 
+    def __repr__(self) -> str:  # the text/plain of the display: the same line as in a terminal
+        return str(self)
+
     def __str__(self) -> str:
         head = f"[{self.outcome.value.upper()}] {self.title}: {self.message}"
         return head + (f"\n{self.details}" if self.details else "")

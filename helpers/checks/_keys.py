@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import ast
 import json
+import os
 import pathlib
 from dataclasses import dataclass, field
 
@@ -48,6 +49,8 @@ def _grade_call(tree: ast.AST, name: str):
 
 def answer_key(chapter: str, name: str, *, solutions: pathlib.Path = SOLUTIONS) -> Key | None:
     """The key of exercise ``name`` of chapter ``chapter`` ("01"), or None where it cannot be read."""
+    if os.environ.get("NBGRADER_EXECUTION"):  # grading: the hidden tests carry the key
+        return None
     if not chapter or not solutions.is_dir():
         return None
     for source in _hidden_test_sources(chapter, solutions):
