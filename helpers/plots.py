@@ -143,8 +143,8 @@ def _as_map(values, name: str) -> np.ndarray:
     return array
 
 
-def heatmap_overlay(image, heat, *, ax=None, title: str = "", signed: bool = False, alpha: float = 0.6,
-                    vmax: float | None = None, box=None, colorbar: bool = True, label: str = ""):
+def heatmap_overlay(image, heat, *, ax=None, title: str = "", signed: bool = False, alpha: float = 0.8,
+                    vmax: float | None = None, box=None, colorbar: bool = True, label: str = "", dim: float = 0.55):
     """A grayscale image with a heat map drawn over it, and a colour bar.
 
     Parameters
@@ -153,14 +153,17 @@ def heatmap_overlay(image, heat, *, ax=None, title: str = "", signed: bool = Fal
     heat : array-like or Tensor of the same shape
         Non-negative (``signed=False``: colour map "inferno", from 0 to ``vmax``) or signed
         (``signed=True``: "RdBu_r", red positive, blue negative, symmetric around 0).
-    alpha : float, default=0.6
-        Opacity of the heat map.
+    alpha : float, default=0.8
+        Opacity of the strongest values; a pixel's opacity grows with sqrt(|heat| / vmax), so that
+        the image shows through where the map is near zero.
     vmax : float, optional
         Top of the colour scale; default: max |heat|.
     box : tuple of int, optional
         ``(row, col, height, width)`` of a rectangle to outline (e.g. the watermark corner).
     label : str, default=""
         Label of the colour bar.
+    dim : float, default=0.55
+        Brightness of the image under the map (1 shows it unchanged), so that the colours stand out.
 
     Returns
     -------
@@ -172,8 +175,9 @@ def heatmap_overlay(image, heat, *, ax=None, title: str = "", signed: bool = Fal
     ax = _new_axes(ax, (3.2, 3.0))
     top = float(np.abs(heat).max()) if vmax is None else float(vmax)
     top = top if top > 0 else 1.0
-    ax.imshow(image, cmap="gray", vmin=0, vmax=1)
-    shown = ax.imshow(heat, cmap="RdBu_r" if signed else "inferno", alpha=alpha,
+    ax.imshow(np.clip(image, 0.0, 1.0) * dim, cmap="gray", vmin=0, vmax=1)
+    opacity = alpha * np.sqrt(np.clip(np.abs(heat) / top, 0.0, 1.0))
+    shown = ax.imshow(heat, cmap="RdBu_r" if signed else "inferno", alpha=opacity,
                       vmin=-top if signed else 0.0, vmax=top)
     if box is not None:
         row, col, height, width = box

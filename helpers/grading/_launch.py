@@ -105,6 +105,16 @@ def _hide(paths, keep_fds):
         _readonly(path, MS_NOSUID | MS_NODEV | MS_NOEXEC)
 
 
+def _restore_kept_in_scratch(keep_fds):
+    """A course cloned below /tmp: bring back the kept folders (the environment, ``helpers/``) that
+    the fresh /tmp covered, read-only; the rest of that course stays out of sight."""
+    for path, fd in keep_fds.items():
+        if path == SCRATCH or path.startswith(SCRATCH + "/"):
+            os.makedirs(path, exist_ok=True)
+            _mount(f"/proc/self/fd/{fd}", path, None, MS_BIND | MS_REC)
+            _readonly(path, MS_NOSUID | MS_NODEV)
+
+
 def _everything_readonly():
     for point, flags in _mounts():
         if point in ("/dev/shm",) or any(point == p or point.startswith(p + "/") for p in _LEAVE):
@@ -132,6 +142,7 @@ def main(argv):
     for point in (SCRATCH, "/dev/shm"):
         if os.path.isdir(point):
             _mount("tmpfs", point, "tmpfs", MS_NOSUID | MS_NODEV, "mode=1777")
+    _restore_kept_in_scratch(keep_fds)
     _copy_folder(source_fd, WORK)
     for name, fd in copies.items():
         _copy_folder(fd, os.path.join(WORK, name))

@@ -1,0 +1,102 @@
+"""Check idioms for answers that take a torch model (chapters 04 onwards), apart from ``_idioms`` so
+that the tabular chapters' checks never import torch.
+
+- :class:`SpyNet`: the model handed to an answer; records every batch passed to ``forward`` (so a
+  check knows exactly which inputs the answer evaluated: the points of an integration path, noisy
+  copies, masked inputs) and refuses inputs of another dtype or device than the model's, noting it.
+- :func:`call_model`: calls the answer through :func:`~helpers.checks._core.call` and checks that it
+  left the caller's input (values, ``requires_grad``, ``.grad``), the model's mode, parameters and
+  hooks as they were, and no gradient in the parameters.
+- :func:`tensor_result`: a returned tensor or array as a float64 array of the expected shape.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import numpy as np
+import torch
+from torch import nn
+
+from ._core import Incorrect, StudentError, as_float_array, call
+
+__all__ = ["SpyNet", "call_model", "tensor_result"]
+
+
+class SpyNet(nn.Module):
+    """Wraps a model (``.wrapped``); ``batches`` holds a detached copy of every input batch.
+
+    An input whose dtype or device differs from the parameters' raises (as torch would) and is noted
+    in ``mismatch`` = (input dtype, input device, model dtype, model device), so that
+    :func:`call_model` can name the mistake instead of reporting a crash.
+    """
+
+    def __init__(self, wrapped: nn.Module):
+        super().__init__()
+        self.wrapped = wrapped
+        self.batches: list[torch.Tensor] = []
+        self.mismatch: tuple | None = None
+
+    def forward(self, x, *args, **kwargs):
+        p = next(self.wrapped.parameters())
+        if x.dtype != p.dtype or x.device != p.device:
+            self.mismatch = (x.dtype, x.device, p.dtype, p.device)
+            raise RuntimeError(f"input of dtype {x.dtype} on {x.device} for a model of dtype {p.dtype} on {p.device}")
+        self.batches.append(x.detach().clone())
+        return self.wrapped(x, *args, **kwargs)
+
+    def rows(self) -> torch.Tensor:
+        """Every evaluated input, in order: (n_evaluated, *input_shape)."""
+        return torch.cat(self.batches) if self.batches else torch.empty(0)
+
+
+def _state(model: nn.Module) -> tuple:
+    return ([m.training for m in model.modules()], [(p.dtype, p.requires_grad) for p in model.parameters()],
+            [len(m._forward_hooks) + len(m._backward_hooks) + len(m._forward_pre_hooks) for m in model.modules()])
+
+
+def call_model(answer, model: nn.Module, x: torch.Tensor, *args: Any, **kwargs: Any) -> Any:
+    """``answer(model, x, *args, **kwargs)``, then check that it left everything it was given alone.
+
+    Raises :class:`Incorrect` naming what changed: the caller's x (values, ``requires_grad``,
+    ``.grad``), the model's train/eval mode, a parameter's dtype or ``requires_grad``, a hook left
+    registered, gradients left in the parameters, or (through a :class:`SpyNet`) a call of the model
+    on inputs of another dtype or device.
+    """
+    x_before, flag, before = x.detach().clone(), x.requires_grad, _state(model)
+    for p in model.parameters():
+        p.grad = None
+    try:
+        result = call(answer, model, x, *args, **kwargs)
+    except StudentError:
+        if isinstance(model, SpyNet) and model.mismatch:
+            dtype, device, p_dtype, p_device = model.mismatch
+            raise Incorrect(f"your function called the model with {dtype} inputs on {device}, while x and the model are "
+                            f"{p_dtype} on {p_device}: keep x's dtype and device, and convert a baseline to them "
+                            "(`baseline.to(x)`) before building the path.") from None
+        raise
+    if x.requires_grad != flag or x.grad is not None or not torch.equal(x.detach(), x_before):
+        raise Incorrect("your function changed the caller's x (its values, requires_grad or .grad): work on "
+                        "`x.detach().clone().requires_grad_(True)`.")
+    after = _state(model)
+    if after[0] != before[0]:
+        raise Incorrect("your function changed the model's mode (train/eval): leave it as you found it.")
+    if after[1] != before[1]:
+        raise Incorrect("your function changed the model's parameters (dtype or requires_grad): leave them alone.")
+    if after[2] != before[2]:
+        raise Incorrect("your function left a hook registered on the model: remove it (`handle.remove()`) before "
+                        "returning.")
+    if any(p.grad is not None and bool(p.grad.abs().sum() > 0) for p in model.parameters()):
+        raise Incorrect("your function left gradients in the model's parameters (`.grad`): take gradients with "
+                        "`torch.autograd.grad(score, inputs)`, which touches no parameter.")
+    return result
+
+
+def tensor_result(value: Any, shape: tuple, what: str) -> np.ndarray:
+    """A tensor (detached, any dtype or device) or array-like as a float64 array of ``shape``."""
+    if isinstance(value, torch.Tensor):
+        value = value.detach().cpu().double().numpy()
+    array = as_float_array(value, what)
+    if array.shape != tuple(shape):
+        raise Incorrect(f"{what} should have shape {tuple(shape)}; yours has shape {array.shape}.")
+    return array

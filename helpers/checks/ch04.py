@@ -1,0 +1,399 @@
+"""Checks for chapter 04: saliency, Grad-CAM, Integrated Gradients and drill D5.
+
+Every check builds its models and images from a seed (``helpers.lib.ch04``: small random CNNs, a
+linear model whose saliency is its weight row, a quadratic model on which the trapezoid rule is exact
+and a left Riemann sum is not), so hidden tests vary seeds, shapes, dtypes and targets (an int or one
+class per image, never the argmax). Oracles: captum's ``Saliency(abs=True)``, ``LayerGradCam(
+relu_attributions=True)`` + ``LayerAttribution.interpolate(..., "bilinear")`` (torchcam's ``GradCAM(...,
+normalized=False)`` gives the same map, see tests/test_lib_ch04.py), ``IntegratedGradients(method=
+"riemann_trapezoid")`` rescaled by n / (n - 1), closed forms and completeness. A spy model records every
+batch the answer evaluates, so the IG check knows the quadrature points exactly. Each call also checks
+that the caller's input, model mode, parameters and hooks are left as they were.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import torch
+import torch.nn.functional as F
+from captum.attr import IntegratedGradients, LayerAttribution, LayerGradCam, Saliency
+from torch import nn
+
+from helpers.lib import ch04 as lib
+
+from ._core import Chapter, Exercise, Incorrect, choice
+from ._idioms import Pitfall, diagnose
+from ._torch import SpyNet, call_model, tensor_result
+
+# Tolerances, relative to the largest |expected| value.
+# Two correct float32 answers differ only by rounding (batched vs looped gradients, another summation
+# order, captum's float32 alphas): measured over 50 random test beds, at most 2.9e-7 of the scale for
+# saliency, 2.4e-7 for Grad-CAM, 6.4e-7 for IG (tests/answers/ch04.py, ALTERNATIVE and BASES). 2e-5 is
+# 30 times the largest; the nearest pitfall (captum's weights) is off by 1 / (steps + 1) > 1e-2.
+RTOL = 2e-5
+# Completeness on the quadratic model, where the trapezoid rule is exact: |sum(attr) - (f(x) - f(b))|,
+# relative to sum |attr| + |f(x)| + |f(b)| (the size of the numbers that cancel; relative to |f(x) - f(b)|
+# alone a near-zero difference would blow rounding up), measured at most 9e-8 for correct float32
+# answers over 200 seeds. 2e-6 is 20 times that; a left Riemann sum at 100 steps is off by 1.6e-4 to
+# 2.2e-3 on average per test bed.
+COMPLETENESS_RTOL = 2e-6
+# A point r counts as "on the path" when its distance to the line b + alpha (x - b) is below 1e-4 of
+# |x - b| (float32 rounding leaves about 1e-7), and as the grid point k / steps when alpha is within
+# 1e-3 / steps of it: a thousandth of the spacing, far above rounding, far below any other rule's offset.
+PATH_TOL, ALPHA_TOL = 1e-4, 1e-3
+
+
+def _argmax(model, x):
+    with torch.no_grad():
+        return model(x).argmax(dim=1)
+
+
+def _other_targets(model, x, seed, n_classes):
+    """One class per image, never the predicted one: an answer that ignores ``target`` cannot pass."""
+    shift = torch.as_tensor(np.random.default_rng(seed).integers(1, n_classes, len(x)))
+    return (_argmax(model, x) + shift) % n_classes
+
+
+def _grad(model, x, target, score="logit"):
+    """Signed gradient of a score of the target class with respect to x (float64 numpy)."""
+    return lib.input_gradient(model, x, target, score=score).double().numpy()
+
+
+def _diagnose(yours, expected, pitfalls, otherwise):
+    """``diagnose`` on arrays rescaled by max |expected|: tolerances relative to the test bed's scale."""
+    s = float(np.abs(expected).max()) or 1.0
+    scaled = [Pitfall(p.name, lambda p=p: np.asarray(p.compute()) / s, p.message) for p in pitfalls]
+    diagnose(yours / s, expected / s, scaled, rtol=RTOL, otherwise=otherwise)
+
+
+# --------------------------------------------------------------------------------------------
+# Exercise 4.1: saliency
+
+
+def _saliency_case(answer, model, x, target, expected):
+    spy = SpyNet(model)
+    raw = call_model(answer, spy, x, target)
+    n, c, *size = x.shape
+    if c > 1 and tuple(raw.shape if isinstance(raw, torch.Tensor) else np.shape(raw)) in [(n, *size), (n, 1, *size)]:
+        raise Incorrect("your map has one channel: this task keeps the channel axis (no max over channels), shape "
+                        "like x, as captum's Saliency does; take the max over channels only to display it.")
+    mine = tensor_result(raw, x.shape, "your saliency map")
+    rows = torch.cat(spy.batches).double().flatten(1) if spy.batches else None
+    if rows is None or bool((torch.cdist(rows, x.double().flatten(1)).min(dim=1).values > 1e-6).any()):
+        raise Incorrect("your function evaluated the model on images other than x (noise added? that is SmoothGrad, "
+                        "section 2.3): saliency is the gradient at x itself.")
+    g = _grad(model, x, target)
+    pitfalls = [
+        Pitfall("signed", lambda: g, "your map is the signed gradient: saliency is its absolute value |d logit / dx|."),
+        Pitfall("softmax", lambda: np.abs(_grad(model, x, target, "softmax")),
+                "your map is the gradient of the softmax probability; take the gradient of the target's LOGIT "
+                "(the model's raw output), which does not saturate."),
+        Pitfall("argmax", lambda: np.abs(_grad(model, x, _argmax(model, x))),
+                "your map explains the predicted class, not `target`: use the target you are given (the checks "
+                "ask for classes the model does not predict)."),
+        Pitfall("first target", lambda: np.abs(_grad(model, x, int(lib.targets_of(target, len(x))[0]))),
+                "you used the first image's target for the whole batch: `target` may hold one class per image."),
+        Pitfall("input x gradient", lambda: np.abs(g * x.double().numpy()),
+                "your map is |x * gradient| (Input x Gradient, section 5); saliency is |gradient| alone."),
+    ]
+    _diagnose(mine, expected, pitfalls,
+              otherwise="your map is not |d logit_target / dx| at x, per pixel and channel.")
+
+
+def _check_saliency(answer, *, seed=0, n=4, channels=2, size=(10, 12), n_classes=3):
+    shape = (n, channels, *size)
+    linear = lib.linear_model(seed, in_shape=shape[1:], n_classes=n_classes)
+    x = lib.random_images(seed, shape)
+    target = _other_targets(linear, x, seed, n_classes)
+    expected = linear.fc.weight.detach().double()[target].abs().view(shape).numpy()  # closed form: |W[target]|
+    _saliency_case(answer, linear, x, target, expected)
+    for dtype, train, tgt in [(torch.float64, False, 1), (torch.float32, True, None)]:
+        model = lib.random_cnn(seed + 1, in_channels=channels, n_classes=n_classes, dtype=dtype).train(train)
+        x = lib.random_images(seed + 2, shape, dtype=dtype)
+        tgt = _other_targets(model, x, seed, n_classes) if tgt is None else tgt
+        expected = Saliency(model).attribute(x, target=tgt, abs=True).detach().double().numpy()
+        _saliency_case(answer, model, x, tgt, expected)
+
+
+# --------------------------------------------------------------------------------------------
+# Exercise 4.2: grad_cam
+
+
+def _cam_parts(model, x, target, layer, score="logit"):
+    return tuple(t.double() for t in lib.layer_gradient(model, x, target, layer, score=score))
+
+
+def _up(cam, size, mode="bilinear", corners=False):
+    kwargs = {} if mode == "nearest" else {"align_corners": corners}
+    return F.interpolate(cam[:, None], size=size, mode=mode, **kwargs)[:, 0].numpy()
+
+
+def _cam_pitfalls(model, x, target, layer):
+    size = x.shape[-2:]
+    A, G = _cam_parts(model, x, target, layer)
+    raw = (G.mean(dim=(2, 3), keepdim=True) * A).sum(dim=1)
+    cam = F.relu(raw)
+    peak = cam.flatten(1).amax(dim=1).clamp_min(1e-30)[:, None, None]
+    variant = lambda A, G: _up(F.relu((G.mean(dim=(2, 3), keepdim=True) * A).sum(dim=1)), size)  # noqa: E731
+    return [
+        Pitfall("no relu", lambda: _up(raw, size), "your map has the negative parts too: Grad-CAM applies a ReLU to "
+                "the weighted sum of the activation maps (before upsampling)."),
+        Pitfall("not pooled", lambda: _up(F.relu((G * A).sum(dim=1)), size),
+                "you multiplied gradients and activations pixel by pixel; Grad-CAM first averages each channel's "
+                "gradient over the map (global average pooling) and weighs the whole channel by it."),
+        Pitfall("nearest", lambda: _up(cam, size, "nearest"), "your map is upsampled with nearest-neighbour "
+                "interpolation; the task (and the oracle) use bilinear, align_corners=False."),
+        Pitfall("corners", lambda: _up(cam, size, corners=True), "your bilinear upsampling uses align_corners=True; "
+                "the task uses align_corners=False (F.interpolate's and captum's default)."),
+        Pitfall("relu after", lambda: np.maximum(_up(raw, size), 0), "you applied the ReLU after upsampling; apply it "
+                "to the low-resolution map, then upsample (as captum's LayerGradCam does)."),
+        Pitfall("softmax", lambda: variant(*_cam_parts(model, x, target, layer, "softmax")),
+                "your weights come from the gradient of the softmax probability; use the gradient of the LOGIT."),
+        Pitfall("argmax", lambda: variant(*_cam_parts(model, x, _argmax(model, x), layer)),
+                "your map explains the predicted class, not `target`: use the target you are given."),
+        Pitfall("normalised", lambda: _up(cam / peak, size), "your map is divided by its maximum; the task asks for "
+                "the raw map (torchcam's normalized=False), so that maps of different images compare."),
+        Pitfall("summed", lambda: _up(cam * A.shape[2] * A.shape[3], size),
+                "your channel weights are sums of the gradient over the map, not its mean: divide by h * w."),
+    ]
+
+
+def _cam_bed(model, x, n):
+    """n of the images and their targets such that each raw map (before the ReLU) is partly positive and
+    partly negative, preferring classes the model does not predict: every pitfall then shows."""
+    signs = []
+    for c in range(model.fc.out_features):
+        A, G = _cam_parts(model, x, c, model.conv2)
+        signs.append(((G.mean(dim=(2, 3), keepdim=True) * A).sum(dim=1) > 0).double().mean(dim=(1, 2)))
+    badness = (torch.stack(signs, dim=1) - 0.5).abs()                        # (images, classes)
+    badness[torch.arange(len(x)), _argmax(model, x)] += 0.3
+    best, target = badness.min(dim=1)
+    keep = best.argsort()[:n].sort().values
+    return x[keep], target[keep], int(badness[keep].mean(dim=0).argmin())
+
+
+def _check_grad_cam(answer, *, seed=0, n=4, channels=1, size=(12, 16), n_classes=4, width=6):
+    for dtype, train, per_image in [(torch.float32, False, True), (torch.float64, True, False)]:
+        model = lib.random_cnn(seed, in_channels=channels, n_classes=n_classes, width=width, dtype=dtype).train(train)
+        x, tgt, one = _cam_bed(model, lib.random_images(seed + 1, (3 * n, channels, *size), dtype=dtype), n)
+        tgt = tgt if per_image else one
+        layer = model.conv2
+        low = tuple(model.conv2(model.relu1(model.conv1(x))).shape[-2:])
+        cam = LayerGradCam(model, layer).attribute(x, target=tgt, relu_attributions=True)
+        expected = LayerAttribution.interpolate(cam, tuple(size), "bilinear")[:, 0].detach().double().numpy()
+        result = call_model(answer, model, x, tgt, layer)
+        shape = tuple(result.shape) if isinstance(result, torch.Tensor) else np.shape(result)
+        if tuple(shape) in [(n, *low), (n, 1, *low)]:
+            raise Incorrect(f"your map has the layer's resolution {low}; upsample it to the image's {tuple(size)} "
+                            "(bilinear, align_corners=False).")
+        if tuple(shape) == (n, 1, *size):
+            raise Incorrect(f"return one map per image, shape {(n, *size)}: drop the channel axis (`cam[:, 0]`).")
+        mine = tensor_result(result, (n, *size), "your Grad-CAM")
+        if np.any(mine < 0):
+            raise Incorrect("your map has negative values: Grad-CAM applies a ReLU to the weighted sum of the "
+                            "activation maps.")
+        _diagnose(mine, expected, _cam_pitfalls(model, x, tgt, layer),
+                  otherwise="your map is not ReLU(sum_k alpha_k A_k), alpha_k the spatial mean of d logit / dA_k, "
+                           "upsampled bilinearly to the image.")
+
+
+# --------------------------------------------------------------------------------------------
+# Exercise 4.3: integrated_gradients
+
+
+def _path_alphas(batches, x, b):
+    """alpha (r, n) of every evaluated image on every image's path, and whether it lies on it (r, n)."""
+    rows = torch.cat(batches).double().flatten(1)                               # (r, d)
+    x, b = x.double().flatten(1), b.double().flatten(1)                         # (n, d)
+    d = x - b
+    offset = rows[:, None] - b[None]                                            # (r, n, d)
+    alpha = (offset * d).sum(-1) / (d * d).sum(-1)
+    on = (offset - alpha[..., None] * d).norm(dim=-1) <= PATH_TOL * d.norm(dim=-1)
+    if not bool(on.any(dim=1).all()):
+        raise Incorrect("your function evaluated the model on images that are not on the straight path from the "
+                        "baseline to x: use the baseline you are given (None means zeros), and only the points "
+                        "baseline + alpha * (x - baseline).")
+    return alpha.numpy(), on.numpy()
+
+
+def _check_points(spy, x, b, steps):
+    n, m = len(x), steps
+    if not spy.batches:
+        raise Incorrect("your function never called the model.")
+    alpha, on = _path_alphas(spy.batches, x, b)
+    for i in range(n):
+        a = np.unique(np.round(alpha[on[:, i], i] * m / ALPHA_TOL) * ALPHA_TOL / m)
+        on_grid = np.abs(a * m - np.round(a * m)) < ALPHA_TOL
+        k = set(np.round(a[on_grid] * m).astype(int).tolist())
+        if np.all(np.abs(a * (m - 1) - np.round(a * (m - 1))) < ALPHA_TOL) and len(a) == m and m > 1:
+            raise Incorrect(f"for steps={m} your path has {m} points alpha = k / {m - 1}: that is {m - 1} intervals "
+                            f"(captum's n_steps counts points). Use steps intervals: alpha = k / steps, k = 0..steps.")
+        if not on_grid.all():
+            mid = np.all(np.abs(a * m - 0.5 - np.round(a * m - 0.5)) < ALPHA_TOL)
+            start = "your points alpha = (k + 1/2) / steps are the midpoint rule" if mid else \
+                f"some of your points are not alpha = k / {m}"
+            raise Incorrect(start + "; the task uses the trapezoid rule on alpha = k / steps, k = 0..steps.")
+        if k == set(range(m)):
+            raise Incorrect("you never evaluated alpha = 1 (x itself): that is a left Riemann sum. The trapezoid rule "
+                            "uses all steps + 1 points, the two ends with half weight.")
+        if k == set(range(1, m + 1)):
+            raise Incorrect("you never evaluated alpha = 0 (the baseline): that is a right Riemann sum. The trapezoid "
+                            "rule uses all steps + 1 points, the two ends with half weight.")
+        if k != set(range(m + 1)):
+            raise Incorrect(f"for steps={m} your function evaluated {len(k)} of the {m + 1} points alpha = k / {m} "
+                            "of the trapezoid rule: evaluate each of them.")
+    if sum(len(batch) for batch in spy.batches) > (m + 3) * n:
+        raise Incorrect(f"too many points evaluated: {sum(len(b) for b in spy.batches)} images for {n} images and "
+                        f"steps={m}; the rule needs each of the {m + 1} points of a path once.")
+
+
+def _ig_pitfalls(model, x, target, b, steps):
+    ig = lambda **kw: lib._ig(model, x, target, b, steps=steps, **kw).double().numpy()  # noqa: E731
+    trapezoid = ig()
+    return [
+        Pitfall("no factor", lambda: ig(factor=False), "your attributions are the averaged gradients without the outer "
+                "factor (x - baseline): multiply by it (completeness fails without it; drill D5)."),
+        Pitfall("left", lambda: ig(rule="left"), "your weights make a left Riemann sum (the gradient at x unused); the "
+                "trapezoid rule gives the two ends half weight 1 / (2 steps) and the inner points 1 / steps."),
+        Pitfall("right", lambda: ig(rule="right"), "your weights make a right Riemann sum; the trapezoid rule gives "
+                "the two ends half weight 1 / (2 steps) and the inner points 1 / steps."),
+        Pitfall("captum", lambda: trapezoid * steps / (steps + 1), "your weights sum to steps / (steps + 1): step "
+                "1 / (steps + 1) with halved ends is captum's riemann_trapezoid on steps + 1 points. The textbook "
+                "trapezoid on steps intervals uses step 1 / steps."),
+        Pitfall("uniform", lambda: (x - b).double().numpy() * np.mean(
+                [_grad(model, b + k / steps * (x - b), target) for k in range(steps + 1)], axis=0),
+                "you averaged the steps + 1 gradients with equal weights; the trapezoid rule halves the two ends."),
+        Pitfall("abs", lambda: np.abs(trapezoid), "your attributions are absolute values: IG attributions are signed, "
+                "and only signed values add up to f(x) - f(baseline)."),
+        Pitfall("sign", lambda: -trapezoid, "your attributions have the wrong sign: the factor is (x - baseline)."),
+        Pitfall("softmax", lambda: lib._ig(nn.Sequential(model, nn.Softmax(dim=1)), x, target, b, steps=steps).double()
+                .numpy(), "your attributions integrate the gradient of the softmax probability; IG here explains the "
+                "target's LOGIT."),
+        Pitfall("argmax", lambda: lib._ig(model, x, _argmax(model, x), b, steps=steps).double().numpy(),
+                "your attributions explain the predicted class, not `target`."),
+    ]
+
+
+def _gaps(attributions, f_x, f_b):
+    """|sum - (f(x) - f(b))| per image, relative to the numbers that cancel: sum |attr| + |f(x)| + |f(b)|."""
+    flat = attributions.reshape(len(f_x), -1)
+    return np.abs(flat.sum(axis=1) - (f_x - f_b)) / (np.abs(flat).sum(axis=1) + np.abs(f_x) + np.abs(f_b))
+
+
+def _ig_case(answer, model, x, target, steps, baseline, oracle):
+    spy = SpyNet(model)
+    kwargs = {} if baseline is None else {"baseline": baseline}
+    mine = tensor_result(call_model(answer, spy, x, target, steps=steps, **kwargs), x.shape, "your attributions")
+    b = torch.zeros_like(x) if baseline is None else baseline.to(x).expand_as(x)
+    _check_points(spy, x, b, steps)
+    f_x, f_b = (lib.target_logits(model, images, target).double().numpy() for images in (x, b))
+    expected = oracle().double().numpy()
+    gaps, worst = _gaps(mine, f_x, f_b), int(np.argmax(_gaps(mine, f_x, f_b)))
+    sums = mine.reshape(len(x), -1).sum(axis=1)
+    fails = gaps[worst] > 2 * _gaps(expected, f_x, f_b)[worst] + COMPLETENESS_RTOL
+    _diagnose(mine, expected, _ig_pitfalls(model, x, target, b, steps), otherwise=(
+        f"completeness fails: the attributions of image {worst} sum to {sums[worst]:.4g} but f(x) - f(baseline) = "
+        f"{f_x[worst] - f_b[worst]:.4g} (drill D5 lists the usual causes)." if fails else
+        "your attributions are not the trapezoid IG of the target logit."))
+    return gaps
+
+
+def _check_integrated_gradients(answer, *, seed=0, n=4, channels=1, size=(8, 8), n_classes=3, steps=16):
+    shape = (n, channels, *size)
+    quad = lib.quadratic_model(seed, in_shape=shape[1:], n_classes=n_classes)
+    x = lib.random_images(seed, shape)
+    target = _other_targets(quad, x, seed, n_classes)
+    gaps = _ig_case(answer, quad, x, target, steps, None, lambda: lib._ig(quad, x, target, None, steps=steps))
+    if np.any(gaps > COMPLETENESS_RTOL):
+        raise Incorrect("on a quadratic model, where the trapezoid rule is exact, your attributions miss completeness.")
+    cnn = lib.random_cnn(seed + 1, in_channels=channels, n_classes=n_classes, dtype=torch.float64).train()
+    x64 = lib.random_images(seed + 2, shape, dtype=torch.float64)
+    baseline = lib.random_images(seed + 3, shape[1:], dtype=torch.float32) * 0.5  # another dtype, broadcast
+    captum = lambda: IntegratedGradients(cnn).attribute(  # noqa: E731
+        x64, baselines=baseline.to(x64).expand_as(x64), target=1, n_steps=steps + 1,
+        method="riemann_trapezoid").detach() * (steps + 1) / steps
+    _ig_case(answer, cnn, x64, 1, steps, baseline, captum)
+    wrong_dtype = lib.random_images(seed + 4, shape, dtype=torch.float64) * 0.3
+    for moved in [wrong_dtype] + ([wrong_dtype.cuda()] if torch.cuda.is_available() else []):  # dtype; device
+        _ig_case(answer, quad, x, target, steps, moved, lambda: lib._ig(quad, x, target, wrong_dtype.to(x), steps=steps))
+
+
+# --------------------------------------------------------------------------------------------
+# Drill D5
+
+
+def _check_d5_stages(answer, *, seed=0, test_bed="drill"):
+    if test_bed == "drill":
+        model, x, target = lib.d5_setup(seed)
+    else:
+        model, x = lib.quadratic_model(seed, in_shape=(1, 10, 10), n_classes=3), lib.random_images(seed, (5, 1, 10, 10))
+        target = _other_targets(model, x, seed, 3)
+    result = call_model(answer, model, x, target)
+    if not isinstance(result, dict) or not {"own", "black", "fixed"} <= set(result):
+        raise Incorrect("return a dict with the keys 'own', 'black' and 'fixed'.")
+    shapes = {"own": (5, len(x)), "black": (5, len(x)), "fixed": tuple(x.shape)}
+    own, black, fixed = (tensor_result(result[key], shapes[key], f"result[{key!r}]") for key in shapes)
+    expected = lib._d5_table(model, x, target)
+    e, sums = expected, expected["sums"]
+    blurred, few, many = lib.blur(x), lib.D5_BROKEN_STEPS, lib.D5_FIXED_STEPS
+    one_by_one = [(blurred, few, "left", False), (blurred, few, "left", True), (blurred, few, "trapezoid", False),
+                  (blurred, many, "left", False), (torch.zeros_like(x), few, "left", False)]
+    common = [
+        Pitfall("absolute", lambda: sums - (e["f_x"] - e["f_b"]), "your gaps are differences (sum - delta), not "
+                "relative: divide each by delta, so that images with large and small logits compare."),
+        Pitfall("unsigned", lambda: np.abs(e["own"]), "your gaps lost their sign (|...|): keep it."),
+        Pitfall("logit", lambda: (sums - e["f_x"]) / e["f_x"], "you compared the sums with f(x); completeness "
+                "promises f(x) - f(baseline)."),
+        Pitfall("swapped", lambda: e["black"], "'own' is measured against the baseline each stage used; 'black' "
+                "against the black image."),
+        Pitfall("one by one", lambda: lib._d5_table(model, x, target, one_by_one)["own"], "each of your stages fixes "
+                "one bug of the broken version; the table fixes them cumulatively (stage s has the first s fixes)."),
+    ]
+    _diagnose(own, e["own"], common,
+              otherwise="result['own'][s] should be (sum of attributions - (f(x) - f(baseline used))) / (f(x) - f(baseline "
+                       "used)) after fixing the first s bugs, in the order of the table.")
+    _diagnose(black, e["black"], [Pitfall("own", lambda: e["own"], "'black' is measured against the black image "
+                                                                  "(f(x) - f(zeros)), whatever baseline the stage used.")],
+             otherwise="result['black'][s] should be (sum of attributions - (f(x) - f(black))) / (f(x) - f(black)).")
+    _diagnose(fixed, e["fixed"], [],
+              otherwise=f"result['fixed'] should be the attributions with all four bugs fixed (trapezoid, "
+                       f"{lib.D5_FIXED_STEPS} steps, times (x - baseline), black baseline).")
+
+
+# --------------------------------------------------------------------------------------------
+
+CHAPTER = Chapter("04", [
+    Exercise("saliency", "4.1", "2. Vanilla saliency", _check_saliency, forbidden={"captum": "captum"}, hints=[
+        "Make a copy of x that requires gradients, run the model, pick each image's target logit with "
+        "`logits.gather(1, target[:, None])` (an int target: `torch.full((n,), target)`), and take "
+        "`torch.autograd.grad(picked.sum(), inputs)`.",
+        "The images are independent, so the gradient of the SUM of the picked logits gives every image its own "
+        "gradient. Return its absolute value, same shape as x.",
+    ]),
+    Exercise("grad_cam", "4.2", "3. Grad-CAM", _check_grad_cam,
+             forbidden={"captum": "captum", "torchcam": "torchcam"}, hints=[
+        "A forward hook on `layer` stores its output A (n, k, h, w): `handle = layer.register_forward_hook(lambda m, "
+        "i, out: store.append(out))`; run the model; remove the hook; `torch.autograd.grad(picked.sum(), A)`.",
+        "alpha = grads.mean(dim=(2, 3), keepdim=True); cam = F.relu((alpha * A).sum(dim=1, keepdim=True)); then "
+        "F.interpolate(cam, size=x.shape[-2:], mode='bilinear', align_corners=False)[:, 0].",
+    ]),
+    Exercise("integrated_gradients", "4.3", "4. Integrated Gradients", _check_integrated_gradients,
+             forbidden={"captum": "captum"}, hints=[
+        "alphas = torch.arange(steps + 1) / steps; the path is baseline + alpha * (x - baseline), one batch of "
+        "(steps + 1) * n images; repeat the targets steps + 1 times.",
+        "Weights: 1 / steps, the two ends 1 / (2 steps). Sum the weighted gradients over the points, then multiply "
+        "by (x - baseline). Convert the baseline first: `baseline.to(x)` (dtype and device).",
+    ]),
+    Exercise("d5_stages", "D5 (a)", "Drill D5 · A broken Integrated Gradients", _check_d5_stages,
+             heading="the gaps, fix by fix", forbidden={"captum": "captum"}, hints=[
+        "Write one IG function with switches (baseline, steps, rule, whether to multiply by x - baseline) and call "
+        "it five times, each stage fixing one more bug in the order of the table.",
+        "For every stage: s = attributions summed per image; own = (s - (f(x) - f(b))) / (f(x) - f(b)) with the "
+        "baseline b of that stage; black = the same with b = zeros.",
+    ]),
+    Exercise("d5_why", "D5 (b)", "Drill D5 · A broken Integrated Gradients", choice("ABCD"), heading="why",
+             hints=["What exactly does completeness equate: the sum of the attributions and which difference?"]),
+])
+
+__getattr__ = CHAPTER.attribute
+__all__ = CHAPTER.names

@@ -1,0 +1,215 @@
+"""Plots for attention and token or patch relevance (chapter 05). Every function returns its Axes
+(no ``plt.show()``, no global style changes); figures use constrained layout so that token labels
+are never clipped.
+
+- :func:`attention_heatmap`: one attention matrix with the tokens as row (query) and column (key) labels.
+- :func:`attention_grid`: every layer and head of one text, a grid of heatmaps.
+- :func:`token_relevance`: several methods' relevance of each token, one row per method.
+- :func:`patch_overlay`: a map over the ViT's 4x4 patch grid laid over its image.
+"""
+
+from __future__ import annotations
+
+import matplotlib.pyplot as plt
+import numpy as np
+from matplotlib.patches import Rectangle
+
+__all__ = ["attention_grid", "attention_heatmap", "patch_overlay", "token_relevance"]
+
+
+def _array(values, name: str, ndim: int) -> np.ndarray:
+    if hasattr(values, "detach"):
+        values = values.detach().cpu().numpy()
+    try:
+        array = np.asarray(values, dtype=float)
+    except (TypeError, ValueError) as error:
+        raise TypeError(f"{name} must be a numeric array, got {type(values).__name__}: {error}") from None
+    if array.ndim != ndim:
+        raise ValueError(f"{name} must be {ndim}-D, got shape {array.shape}")
+    if not np.all(np.isfinite(array)):
+        raise ValueError(f"{name} contains NaN or infinite values")
+    return array
+
+
+def _labels(tokens, length: int) -> list[str]:
+    labels = [str(t) for t in tokens]
+    if len(labels) != length:
+        raise ValueError(f"tokens must have {length} entries (one per position), got {len(labels)}")
+    return labels
+
+
+def attention_heatmap(attention, tokens, *, ax=None, title: str = "", vmax: float | None = None,
+                      cmap: str = "Blues", colorbar: bool = True):
+    """One attention matrix: rows are queries (the token that reads), columns keys (the token read).
+
+    Parameters
+    ----------
+    attention : array-like of shape (T, T)
+    tokens : sequence of str of length T
+    ax : matplotlib Axes, optional
+    title : str
+    vmax : float, optional
+        Top of the colour scale (default: the largest entry), so that panels can share a scale.
+    cmap : str, default="Blues"
+    colorbar : bool, default=True
+
+    Returns
+    -------
+    matplotlib Axes
+    """
+    attention = _array(attention, "attention", 2)
+    if attention.shape[0] != attention.shape[1]:
+        raise ValueError(f"attention must be square (T, T), got shape {attention.shape}")
+    labels = _labels(tokens, attention.shape[0])
+    if ax is None:
+        side = 0.28 * len(labels) + 1.8
+        _, ax = plt.subplots(figsize=(side + 0.8, side), layout="constrained")
+    image = ax.imshow(attention, cmap=cmap, vmin=0.0, vmax=vmax if vmax is not None else attention.max())
+    ax.set_xticks(np.arange(len(labels)), labels, rotation=90, fontsize=8)
+    ax.set_yticks(np.arange(len(labels)), labels, fontsize=8)
+    ax.set_xlabel("key (token attended to)")
+    ax.set_ylabel("query (token attending)")
+    ax.set_title(title)
+    if colorbar:
+        ax.figure.colorbar(image, ax=ax, fraction=0.046, pad=0.02, label="attention")
+    return ax
+
+
+def attention_grid(attentions, tokens, *, title: str = ""):
+    """Every layer (rows) and head (columns) of one text, on one colour scale.
+
+    Parameters
+    ----------
+    attentions : sequence of L array-likes of shape (heads, T, T)
+        One text's attention per layer (e.g. ``[a[i] for a in attentions]``).
+    tokens : sequence of str of length T
+    title : str
+
+    Returns
+    -------
+    ndarray of matplotlib Axes, shape (L, heads)
+    """
+    layers = [_array(a, f"attentions[{k}]", 3) for k, a in enumerate(attentions)]
+    if not layers:
+        raise ValueError("attentions must hold at least one layer")
+    heads, length = layers[0].shape[0], layers[0].shape[-1]
+    if any(a.shape != (heads, length, length) for a in layers):
+        raise ValueError(f"every layer must have shape (heads, T, T) = {(heads, length, length)}, got "
+                         f"{[a.shape for a in layers]}")
+    labels = _labels(tokens, length)
+    side = 0.22 * length + 1.6
+    fig, axes = plt.subplots(len(layers), heads, figsize=(heads * side + 1.2, len(layers) * side),
+                             layout="constrained", squeeze=False)
+    vmax = max(a.max() for a in layers)
+    for k, layer in enumerate(layers):
+        for h in range(heads):
+            ax = attention_heatmap(layer[h], labels, ax=axes[k, h], title=f"layer {k + 1}, head {h + 1}",
+                                   vmax=vmax, colorbar=False)
+            if h:
+                ax.set_ylabel("")
+            if k < len(layers) - 1:
+                ax.set_xlabel("")
+    fig.colorbar(axes[0, 0].images[0], ax=axes, fraction=0.03, pad=0.02, label="attention")
+    if title:
+        fig.suptitle(title)
+    return axes
+
+
+def token_relevance(scores, tokens, *, highlight=(), ax=None, title: str = "", cmap: str = "Reds"):
+    """Several methods' relevance of each token: one row per method, each scaled to its largest |value|.
+
+    Parameters
+    ----------
+    scores : dict of str to array-like of shape (T,)
+        Method name -> relevance of every token (the same T for all).
+    tokens : sequence of str of length T
+    highlight : sequence of int
+        Positions to mark (e.g. the true cue): boxed, their label in bold.
+    ax : matplotlib Axes, optional
+    title : str
+    cmap : str, default="Reds"
+
+    Returns
+    -------
+    matplotlib Axes
+    """
+    if not isinstance(scores, dict) or not scores:
+        raise TypeError("scores must be a non-empty dict {method name: relevance of shape (T,)}")
+    rows = [_array(v, f"scores[{k!r}]", 1) for k, v in scores.items()]
+    length = rows[0].shape[0]
+    if any(r.shape != (length,) for r in rows):
+        raise ValueError(f"every relevance must have shape ({length},), got {[r.shape for r in rows]}")
+    labels = _labels(tokens, length)
+    table = np.stack([r / max(np.abs(r).max(), 1e-12) for r in rows])
+    if ax is None:
+        _, ax = plt.subplots(figsize=(0.42 * length + 2.5, 0.45 * len(rows) + 1.6), layout="constrained")
+    image = ax.imshow(table, cmap=cmap, vmin=min(0.0, table.min()), vmax=1.0, aspect="auto")
+    ax.set_xticks(np.arange(length), labels, rotation=90, fontsize=9)
+    ax.set_yticks(np.arange(len(rows)), list(scores), fontsize=9)
+    for position in highlight:
+        if not 0 <= int(position) < length:
+            raise ValueError(f"highlight positions must lie in [0, {length}), got {position}")
+        ax.add_patch(Rectangle((position - 0.5, -0.5), 1, len(rows), fill=False, edgecolor="black", linewidth=2))
+        ax.get_xticklabels()[int(position)].set_fontweight("bold")
+    ax.set_title(title)
+    ax.figure.colorbar(image, ax=ax, fraction=0.03, pad=0.02, label="relevance / row maximum")
+    return ax
+
+
+def patch_overlay(image, patch_map, *, ax=None, title: str = "", box=None, alpha: float = 0.55,
+                  cmap: str = "inferno", colorbar: bool = False):
+    """A map over the patch grid laid over its grayscale image (each patch one flat colour).
+
+    Parameters
+    ----------
+    image : array-like of shape (H, W), or (1, H, W)
+    patch_map : array-like of shape (rows, cols), e.g. the ViT's 4x4 grid, or None
+        Shown scaled to its own maximum (an all-zero map is drawn in the colour of 0). None draws the
+        image alone (with ``box``, if given, which then needs its grid shape).
+    ax : matplotlib Axes, optional
+    title : str
+    box : array-like of shape (rows, cols), bool, optional
+        Patches to outline (e.g. those the shape's bounding box touches).
+    alpha : float, default=0.55
+    cmap : str, default="inferno"
+    colorbar : bool, default=False
+
+    Returns
+    -------
+    matplotlib Axes
+    """
+    image = _array(image, "image", 3 if np.ndim(image) == 3 else 2)
+    image = image[0] if image.ndim == 3 else image
+    grid = None if patch_map is None else _array(patch_map, "patch_map", 2)
+    if grid is None and box is None:
+        grid_shape = (1, 1)
+    else:
+        grid_shape = np.shape(box) if grid is None else grid.shape
+    height, width = image.shape
+    if len(grid_shape) != 2:
+        raise ValueError(f"box must be 2-D (rows, cols), got shape {grid_shape}")
+    rows, cols = grid_shape
+    if height % rows or width % cols:
+        raise ValueError(f"the grid {grid_shape} must divide the image's shape {image.shape}")
+    if ax is None:
+        _, ax = plt.subplots(figsize=(3, 3), layout="constrained")
+    ax.imshow(image, cmap="gray", vmin=0.0, vmax=1.0, extent=(0, width, height, 0))
+    overlay = None
+    if grid is not None:
+        scaled = grid / grid.max() if grid.max() > 0 else grid
+        overlay = ax.imshow(scaled, cmap=cmap, alpha=alpha, vmin=0.0, vmax=1.0, extent=(0, width, height, 0),
+                            interpolation="nearest")
+    step_r, step_c = height // rows, width // cols
+    if box is not None:
+        box = np.asarray(box, dtype=bool)
+        if box.shape != tuple(grid_shape):
+            raise ValueError(f"box must have the grid's shape {tuple(grid_shape)}, got {box.shape}")
+        for r, c in zip(*np.nonzero(box)):
+            ax.add_patch(Rectangle((c * step_c, r * step_r), step_c, step_r, fill=False, edgecolor="cyan",
+                                   linewidth=1.2))
+    ax.set_xticks([])
+    ax.set_yticks([])
+    ax.set_title(title, fontsize=9)
+    if colorbar and overlay is not None:
+        ax.figure.colorbar(overlay, ax=ax, fraction=0.046, pad=0.02, label="map / its maximum")
+    return ax

@@ -1,0 +1,299 @@
+"""Answers that audit chapter 05's graders: each one is the whole source of an answer cell.
+
+The reference answers are the solution notebook's answer cells (tests/notebook_tools.py).
+ALTERNATIVE: correct answers written differently from the solution; every test cell must pass.
+BASES: correct answers in which the WRONG ones are planted, so that a wrong answer differs from a
+right one by its pitfall alone; they must pass too.
+WRONG: plausible wrong answers, as (label, source, pattern): the answer's test cells must fail, and
+a feedback message must match ``pattern``. The first two of each list go through the autograde
+pipeline.
+ERROR: code that raises inside the student's function: the check must say ERROR, not crash.
+"""
+
+from tests.answers._plant import planted
+
+# --------------------------------------------------------------------------------------------
+# Correct bases (each pitfall below is planted in one of them)
+
+_ROLLOUT = '''
+def attention_rollout(attentions, *, add_residual=True):
+    rollout = None
+    for layer in attentions:
+        a = np.asarray(layer, dtype=float).mean(axis=1)
+        if add_residual:
+            a = 0.5 * a + 0.5 * np.eye(a.shape[-1])
+        rollout = a if rollout is None else a @ rollout
+    return rollout
+'''
+
+_GW = '''
+def grad_weighted_attention(model, ids, target, *, mask=None):
+    logits, attentions = model(ids, mask, return_attention=True)
+    target = torch.as_tensor(target).reshape(-1).expand(len(ids))
+    score = logits.gather(1, target[:, None]).sum()
+    last = attentions[-1]
+    (grad,) = torch.autograd.grad(score, last)
+    relevance = (last * grad).clamp(min=0).mean(dim=1)
+    return relevance[:, 0].detach()
+'''
+
+_CAM = '''
+def vit_grad_cam(model, x, target):
+    kept = {}
+
+    def keep(module, inputs, output):
+        kept["tokens"] = output
+
+    handle = model.blocks[-1].tokens_in.register_forward_hook(keep)
+    try:
+        logits = model(x)
+    finally:
+        handle.remove()
+    target = torch.as_tensor(target).reshape(-1).expand(len(x))
+    score = logits.gather(1, target[:, None]).sum()
+    (grad,) = torch.autograd.grad(score, kept["tokens"])
+    weights = grad[:, 1:].mean(dim=1, keepdim=True)
+    cam = torch.relu((weights * kept["tokens"][:, 1:].detach()).sum(dim=-1))
+    return cam.reshape(len(x), 4, 4)
+'''
+
+_D3B = '''
+d3_rollout = None
+full = lib.attention_rollout(d3_attentions)
+d3_rollout = full[:, 0, 1:].reshape(len(full), 4, 4)
+'''
+
+_D3C = '''
+d3_agreement = None
+from scipy.stats import spearmanr
+n = len(d3_eval.cam)
+cams, rolls, boxes = d3_eval.cam.reshape(n, 16), d3_eval.rollout.reshape(n, 16), d3_eval.box.reshape(n, 16)
+
+
+def share(maps):
+    total = maps.sum(axis=1)
+    return np.where(total > 0, (maps * boxes).sum(axis=1) / np.where(total > 0, total, 1), np.nan)
+
+
+rho = np.array([spearmanr(c, r).statistic if np.ptp(c) > 0 and np.ptp(r) > 0 else np.nan for c, r in zip(cams, rolls)])
+d3_agreement = {"spearman": rho, "cam_mass": share(cams), "rollout_mass": share(rolls), "chance": boxes.mean(axis=1)}
+'''
+
+BASES = {
+    "attention_rollout_answer": _ROLLOUT,
+    "grad_weighted_attention_answer": _GW,
+    "vit_grad_cam_answer": _CAM,
+    "d3_rollout_answer": _D3B,
+    "d3_agreement_answer": _D3C,
+    "d3_why_answer": 'd3_why = None\nd3_why = "C"\n',
+}
+
+# --------------------------------------------------------------------------------------------
+# Correct answers written another way
+
+ALTERNATIVE = {
+    "attention_rollout_answer": '''
+def attention_rollout(attentions, *, add_residual=True):
+    """torch, float32, (A + I) renormalised by its row sums, a loop over the batch."""
+    layers = [torch.as_tensor(np.asarray(a), dtype=torch.float32) for a in attentions]
+    batch, _, length, _ = layers[0].shape
+    out = torch.empty(batch, length, length)
+    for b in range(batch):
+        result = torch.eye(length)
+        for layer in layers:
+            mixing = layer[b].sum(dim=0) / layer.shape[1]
+            if add_residual:
+                mixing = mixing + torch.eye(length)
+                mixing = mixing / mixing.sum(dim=1, keepdim=True)
+            result = torch.matmul(mixing, result)
+        out[b] = result
+    return out
+''',
+    "grad_weighted_attention_answer": '''
+def grad_weighted_attention(model, ids, target, *, mask=None):
+    """One text at a time, a hook on the last layer's probabilities, numpy float64 out."""
+    out = []
+    targets = [int(t) for t in torch.as_tensor(target).reshape(-1).expand(len(ids))]
+    for i, t in enumerate(targets):
+        kept = []
+        handle = model.blocks[-1].attention.probs.register_forward_hook(lambda m, inp, o: kept.append(o))
+        try:
+            logits = model(ids[i:i + 1], None if mask is None else mask[i:i + 1])
+        finally:
+            handle.remove()
+        probs = kept[0][0]
+        grad = torch.autograd.grad(logits[0, t], kept[0])[0][0]
+        per_head = torch.where(probs * grad > 0, probs * grad, torch.zeros_like(grad))
+        out.append(per_head.sum(dim=0)[0].detach().double().numpy() / probs.shape[0])
+    return np.stack(out)
+''',
+    "vit_grad_cam_answer": '''
+def vit_grad_cam(model, x, target):
+    """A tensor hook for the gradient, .backward() and then the parameters' gradients cleared; einsum."""
+    store = {}
+
+    def keep(module, inputs, output):
+        store["tokens"] = output
+        output.register_hook(lambda g: store.update(grad=g))
+
+    handle = model.blocks[-1].tokens_in.register_forward_hook(keep)
+    logits = model(x)
+    handle.remove()
+    picks = torch.as_tensor(target).reshape(-1).expand(len(x))
+    logits[torch.arange(len(x)), picks].sum().backward()
+    model.zero_grad(set_to_none=True)
+    grid = vit.tokens_to_grid(store["tokens"].detach())             # (batch, dim, 4, 4)
+    grad_grid = vit.tokens_to_grid(store["grad"])
+    alpha = grad_grid.mean(dim=(2, 3))                              # (batch, dim)
+    return torch.einsum("bc,bcij->bij", alpha, grid).clamp(min=0).numpy()
+''',
+    "d3_rollout_answer": '''
+d3_rollout = None
+layers = [a.numpy().mean(axis=1) for a in d3_attentions]
+eye = np.eye(17)
+flow = 0.5 * layers[1] + 0.5 * eye
+flow = flow @ (0.5 * layers[0] + 0.5 * eye)
+d3_rollout = np.stack([row[1:].reshape(4, 4) for row in flow[:, 0, :]])
+''',
+    "d3_agreement_answer": '''
+d3_agreement = None
+import pandas as pd
+rows = []
+for cam, roll, box in zip(d3_eval.cam, d3_eval.rollout, d3_eval.box):
+    c, r, b = cam.ravel(), roll.ravel(), box.ravel().astype(float)
+    if c.std() == 0 or r.std() == 0:
+        rho = float("nan")
+    else:
+        rho = np.corrcoef(pd.Series(c).rank(), pd.Series(r).rank())[0, 1]
+    rows.append([rho, c @ b / c.sum() if c.sum() else float("nan"), r @ b / r.sum() if r.sum() else float("nan"), b.mean()])
+table = np.array(rows)
+d3_agreement = {name: table[:, k] for k, name in enumerate(["spearman", "cam_mass", "rollout_mass", "chance"])}
+''',
+    "d3_why_answer": 'd3_why = None\nd3_why = " c "\n',
+}
+
+# --------------------------------------------------------------------------------------------
+# Wrong answers, each a pitfall planted in a base
+
+_R, _G, _C = BASES["attention_rollout_answer"], BASES["grad_weighted_attention_answer"], BASES["vit_grad_cam_answer"]
+_RESIDUAL = "        if add_residual:\n            a = 0.5 * a + 0.5 * np.eye(a.shape[-1])\n"
+_IN_PLACE = ('''        a = np.asarray(layer, dtype=float).mean(axis=1)
+        if add_residual:
+            a = 0.5 * a + 0.5 * np.eye(a.shape[-1])
+''', '''        a = np.asarray(layer, dtype=float)
+        if add_residual:
+            a += np.eye(a.shape[-1])
+            a /= 2
+        a = a.mean(axis=1)
+''')
+
+WRONG = {
+    "attention_rollout_answer": [
+        ("no residual", planted(_R, (_RESIDUAL, "")), r"without the residual"),
+        ("wrong order", planted(_R, ("a @ rollout", "rollout @ a")), r"later layers multiply on the LEFT"),
+        ("no renormalisation", planted(_R, ("0.5 * a + 0.5 * np.eye", "a + np.eye")), r"did not renormalise"),
+        ("max over heads", planted(_R, (".mean(axis=1)", ".max(axis=1)")), r"max over heads"),
+        ("sum over heads", planted(_R, (".mean(axis=1)", ".sum(axis=1)")), r"summed the heads"),
+        ("residual whatever add_residual", planted(_R, ("if add_residual:", "if True:")),
+         r"with add_residual=False return the plain product"),
+        ("transposed", planted(_R, ("    return rollout", "    return np.swapaxes(rollout, -1, -2)")),
+         r"transposed"),
+        ("columns renormalised", planted(_R, ("0.5 * a + 0.5 * np.eye(a.shape[-1])",
+                                              "(a + np.eye(a.shape[-1])) / (a + np.eye(a.shape[-1])).sum(-2, keepdims=True)")),
+         r"rows do not sum to 1"),
+        ("the caller's arrays changed in place", planted(_R, _IN_PLACE), r"changed the caller's `attentions\[0\]`"),
+        ("only the CLS row", planted(_R, ("    return rollout", "    return rollout[:, 0]")),
+         r"should have shape \(1, 3, 3\)"),
+    ],
+    "grad_weighted_attention_answer": [
+        ("softmax instead of logit", planted(_G, ("score = logits.gather", "score = logits.softmax(dim=1).gather")),
+         r"softmax probability"),
+        ("negative part kept", planted(_G, (".clamp(min=0)", "")), r"kept the negative part"),
+        ("gradient alone", planted(_G, ("(last * grad).clamp", "grad.clamp")), r"gradient alone"),
+        ("attention alone", planted(_G, ("(last * grad).clamp(min=0)", "last")), r"attention itself"),
+        ("heads averaged before the positive part", planted(_G, (".clamp(min=0).mean(dim=1)", ".mean(dim=1).clamp(min=0)")),
+         r"averaged the heads before"),
+        ("max over heads", planted(_G, (".mean(dim=1)", ".amax(dim=1)")), r"max over heads"),
+        ("sum over heads", planted(_G, (".mean(dim=1)", ".sum(dim=1)")), r"summed the heads"),
+        ("CLS column", planted(_G, ("relevance[:, 0]", "relevance[:, :, 0]")), r"COLUMN"),
+        ("first layer", planted(_G, ("attentions[-1]", "attentions[0]")), r"first layer"),
+        ("predicted class", planted(_G, ("target = torch.as_tensor(target).reshape(-1).expand(len(ids))",
+                                         "target = logits.argmax(dim=1)")), r"predicted class"),
+        ("mask ignored", planted(_G, ("model(ids, mask, return_attention=True)", "model(ids, return_attention=True)")),
+         r"ignored the `mask`"),
+        ("absolute value", planted(_G, (".clamp(min=0)", ".abs()")), r"\|A \* dA\|"),
+        ("backward leaves gradients", planted(_G, ("(grad,) = torch.autograd.grad(score, last)",
+                                                   "last.retain_grad()\n    score.backward()\n    grad = last.grad")),
+         r"left gradients in the model's parameters"),
+        ("mode changed", planted(_G, ("    logits, attentions = model(", "    model.eval()\n    logits, attentions = model(")),
+         r"changed the model's mode"),
+    ],
+    "vit_grad_cam_answer": [
+        ("hooked the output of the last block", planted(_C, ("model.blocks[-1].tokens_in.register", "model.blocks[-1].register"),
+                                                        ('kept["tokens"] = output', 'kept["tokens"] = output[0]')),
+         r"all zero"),
+        ("no ReLU", planted(_C, ("torch.relu(", "(")), r"negative values"),
+        ("gradients not pooled", planted(_C, ("weights = grad[:, 1:].mean(dim=1, keepdim=True)", "weights = grad[:, 1:]")),
+         r"its own gradient"),
+        ("CLS in the channel weights", planted(_C, ("grad[:, 1:].mean", "grad.mean")), r"over 17 tokens"),
+        ("grid transposed", planted(_C, ("return cam.reshape(len(x), 4, 4)", "return cam.reshape(len(x), 4, 4).transpose(1, 2)")),
+         r"transposed"),
+        ("softmax instead of logit", planted(_C, ("score = logits.gather", "score = logits.softmax(dim=1).gather")),
+         r"softmax probability"),
+        ("min-max normalised", planted(_C, ("    return cam.reshape(len(x), 4, 4)",
+                                            "    cam = cam - cam.amin(dim=1, keepdim=True)\n"
+                                            "    cam = cam / cam.amax(dim=1, keepdim=True).clamp(min=1e-12)\n"
+                                            "    return cam.reshape(len(x), 4, 4)")), r"normalised"),
+        ("first block", planted(_C, ("model.blocks[-1]", "model.blocks[0]")), r"first block"),
+        ("predicted class", planted(_C, ("target = torch.as_tensor(target).reshape(-1).expand(len(x))",
+                                         "target = logits.argmax(dim=1)")), r"predicted class"),
+        ("hook left on the model", planted(_C, ("    finally:\n        handle.remove()\n", "    finally:\n        pass\n")),
+         r"left a hook"),
+        ("backward leaves gradients", planted(_C, ("(grad,) = torch.autograd.grad(score, kept[\"tokens\"])",
+                                                   "kept[\"tokens\"].retain_grad()\n    score.backward()\n"
+                                                   "    grad = kept[\"tokens\"].grad")),
+         r"left gradients in the model's parameters"),
+        ("upsampled", planted(_C, ("    return cam.reshape(len(x), 4, 4)",
+                                   "    return torch.nn.functional.interpolate(cam.reshape(len(x), 1, 4, 4), size=32)[:, 0]")),
+         r"should have shape \(5, 4, 4\)"),
+    ],
+    "d3_rollout_answer": [
+        ("CLS column", planted(_D3B, ("full[:, 0, 1:]", "full[:, 1:, 0]")), r"COLUMN"),
+        ("no residual", planted(_D3B, ("lib.attention_rollout(d3_attentions)", "lib.attention_rollout(d3_attentions, add_residual=False)")),
+         r"without the residual"),
+        ("grid transposed", planted(_D3B, (".reshape(len(full), 4, 4)", ".reshape(len(full), 4, 4).transpose(0, 2, 1)")),
+         r"transposed"),
+        ("last layer's raw attention", planted(_D3B, ("lib.attention_rollout(d3_attentions)", "d3_attentions[-1].mean(dim=1).numpy()")),
+         r"last layer's raw attention"),
+        ("CLS kept", planted(_D3B, ("full[:, 0, 1:].reshape(len(full), 4, 4)", "full[:, 0]")), r"should have shape \(8, 4, 4\)"),
+        ("renormalised", planted(_D3B, (".reshape(len(full), 4, 4)", ".reshape(len(full), 4, 4)\n"
+                                        "d3_rollout = d3_rollout / d3_rollout.sum(axis=(1, 2), keepdims=True)")),
+         r"renormalised"),
+    ],
+    "d3_agreement_answer": [
+        ("Pearson instead of Spearman", planted(_D3C, ("from scipy.stats import spearmanr", "from scipy.stats import pearsonr"),
+                                                ("spearmanr(c, r).statistic", "pearsonr(c, r).statistic")),
+         r"Pearson"),
+        ("mass not normalised", planted(_D3C, ("(maps * boxes).sum(axis=1) / np.where(total > 0, total, 1)",
+                                               "(maps * boxes).sum(axis=1)")), r"without dividing"),
+        ("chance as 1/16", planted(_D3C, ('"chance": boxes.mean(axis=1)', '"chance": np.full(n, 1 / 16)')),
+         r"SHARE of the 16 patches"),
+        ("zero maps given 0", planted(_D3C, (", np.nan)", ", 0.0)"), ("else np.nan for c, r", "else 0.0 for c, r")),
+         r"put NaN there"),
+        ("masses swapped", planted(_D3C, ('"cam_mass": share(cams), "rollout_mass": share(rolls)',
+                                          '"cam_mass": share(rolls), "rollout_mass": share(cams)')), r"swapped"),
+    ],
+    "d3_why_answer": [
+        ("A: hook the output", planted(BASES["d3_why_answer"], ('"C"', '"A"')), r"not the best explanation"),
+        ("D: different grids", planted(BASES["d3_why_answer"], ('"C"', '"D"')), r"not the best explanation"),
+    ],
+}
+
+ERROR = {
+    "attention_rollout_answer":
+        "def attention_rollout(attentions, *, add_residual=True):\n    return attentions[0] @ attentions[99]\n",
+    "grad_weighted_attention_answer":
+        "def grad_weighted_attention(model, ids, target, *, mask=None):\n"
+        "    return model(ids, mask, return_attention=True)[5]\n",
+    "vit_grad_cam_answer": "def vit_grad_cam(model, x, target):\n    return model.blocks[7](x)\n",
+}

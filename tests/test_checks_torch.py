@@ -1,0 +1,61 @@
+"""Unit tests of the torch check idioms (helpers.checks._torch): the spy model and the guarded call."""
+
+import numpy as np
+import pytest
+import torch
+
+from helpers.checks._core import Incorrect, StudentError
+from helpers.checks._torch import SpyNet, call_model, tensor_result
+from helpers.lib import ch04 as lib
+
+
+@pytest.fixture
+def model():
+    return lib.random_cnn(0, width=3)
+
+
+def test_spy_records_every_batch_and_names_a_dtype_mismatch(model):
+    spy = SpyNet(model)
+    x = lib.random_images(0, (2, 1, 8, 8))
+    spy(x)
+    spy(x[:1])
+    assert [len(b) for b in spy.batches] == [2, 1] and spy.rows().shape == (3, 1, 8, 8)
+    with pytest.raises(RuntimeError, match="float64"):
+        spy(x.double())
+    assert spy.mismatch[0] == torch.float64
+
+
+def test_call_model_turns_a_mismatch_into_incorrect(model):
+    x = lib.random_images(0, (2, 1, 8, 8))
+    with pytest.raises(Incorrect, match="baseline.to"):
+        call_model(lambda m, x: m(x.double()), SpyNet(model), x)
+    with pytest.raises(StudentError):
+        call_model(lambda m, x: 1 / 0, model, x)
+
+
+@pytest.mark.parametrize(("answer", "pattern"), [
+    (lambda m, x: x.requires_grad_(True), "caller's x"),
+    (lambda m, x: m.train(), "mode"),
+    (lambda m, x: m.fc.weight.requires_grad_(False), "parameters"),
+    (lambda m, x: m.conv1.register_forward_hook(lambda *a: None), "hook"),
+    (lambda m, x: m(x).sum().backward(), "gradients in the model's parameters"),
+])
+def test_call_model_names_what_the_answer_changed(model, answer, pattern):
+    x = lib.random_images(0, (2, 1, 8, 8))
+    with pytest.raises(Incorrect, match=pattern):
+        call_model(answer, model, x)
+
+
+def test_call_model_accepts_an_answer_that_changes_nothing(model):
+    x = lib.random_images(0, (2, 1, 8, 8))
+    def gradient(m, x):
+        inputs = x.detach().clone().requires_grad_(True)
+        return torch.autograd.grad(m(inputs)[:, 0].sum(), inputs)[0]
+    assert call_model(gradient, model, x).shape == x.shape
+
+
+def test_tensor_result_converts_and_checks_the_shape():
+    value = torch.ones(2, 3, requires_grad=True) * 2
+    assert np.array_equal(tensor_result(value, (2, 3), "yours"), np.full((2, 3), 2.0))
+    with pytest.raises(Incorrect, match="shape"):
+        tensor_result(np.zeros(3), (2, 3), "yours")
