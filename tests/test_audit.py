@@ -82,6 +82,8 @@ FORBIDDEN = [
     ("from concurrent.futures import ThreadPoolExecutor", "concurrency"),
     ("import _thread\n_thread.start_new_thread(work, ())", "concurrency"),
     ("import multiprocessing", "concurrency"),
+    ("import torch.utils.data as tud\nloader = tud.DataLoader(data, num_workers=1)", "concurrency"),
+    ("loader = torch.utils.data.DataLoader(data, num_workers=1)", "concurrency"),
     ("import subprocess\nsubprocess.run(['ls'])", "concurrency"),
     ("os.system('ls')", "concurrency"),
     ("os._exit(0)", "concurrency"),

@@ -37,7 +37,7 @@ RULES = {
 _MODULES = {
     "concurrency": "threading _thread multiprocessing concurrent subprocess signal asyncio sched joblib loky pty "
                    "_posixsubprocess torch.multiprocessing dask ray sklearn.utils.parallel sklearn.utils.fixes "
-                   "threadpoolctl",
+                   "threadpoolctl torch.utils.data",
     "files": "os posix nt io _io pathlib shutil glob tempfile sqlite3 _sqlite3 pickle _pickle marshal shelve dbm "
              "zipfile tarfile gzip bz2 lzma fileinput filecmp mmap socket ssl urllib http requests ftplib smtplib "
              "webbrowser linecache nbformat h5py imageio tokenize scipy.io skimage.io torch.hub posixpath ntpath "
@@ -63,7 +63,8 @@ _ATTRIBUTES = {
                "user_global_ns shell_handlers do_execute display_pub display_formatter get_ipython",
     "concurrency": "system popen fork forkpty execv execve execvp execvpe execl execle execlp execlpe spawnv spawnve "
                    "spawnvp spawnvpe spawnl spawnle spawnlp spawnlpe posix_spawn posix_spawnp kill killpg _exit "
-                   "start_new_thread Thread ThreadPoolExecutor ProcessPoolExecutor run_in_executor Parallel",
+                   "start_new_thread Thread ThreadPoolExecutor ProcessPoolExecutor run_in_executor Parallel "
+                   "DataLoader Pool Process get_context set_start_method",
     "files": "open load loadtxt genfromtxt fromfile memmap save savez savez_compressed savetxt tofile to_csv "
              "to_pickle to_parquet to_excel to_hdf to_feather to_sql to_stata imread imsave savefig read_text "
              "read_bytes write_text write_bytes urlopen listdir scandir getcwd chdir environ getenv rmtree get_data "

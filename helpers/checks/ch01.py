@@ -125,6 +125,11 @@ def _permutation(M, X, columns, what):
     if not close(M[:, columns], X[perm][:, columns]):
         raise Incorrect(f"the columns of {what} were shuffled with different row permutations: use ONE for all "
                         "columns of a group, so that it keeps its inner correlation (`X[perm][:, group]`).")
+    column = M[:, columns[0]]
+    steps = np.diff(column)
+    if len(np.unique(column)) > 2 and (np.all(steps >= 0) or np.all(steps <= 0)):  # 2 / n! for a shuffle
+        raise Incorrect(f"in a matrix your function scored, {what} is in sorted order: a sort is not a random "
+                        "shuffle. Draw each permutation with `rng.permutation(n)`.")
     if (fixed := np.sum(perm == np.arange(len(X)))) > MAX_FIXED_ROWS:
         raise Incorrect(f"a permutation of {what} left {fixed} of {len(X)} rows in place: shuffle all the rows, "
                         "`rng.permutation(n)`.")

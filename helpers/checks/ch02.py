@@ -262,6 +262,30 @@ def _check_enumerated(answer, f, x, background, n_samples, seed, exact):
              f"differ by up to {np.abs(phi - exact).max():.3g}.")
 
 
+def _check_subsets_uniform(masks, counts, M):
+    """Within each size, the subsets must be uniformly random: count the distinct ones drawn.
+
+    n draws of one of C equally likely subsets give D distinct ones with E[D] = C (1 - q^n), q = 1 - 1/C,
+    Var[D] = C (C-1) (1 - 2/C)^n + C q^n - C^2 q^(2n) (the occupancy problem). A correct sampler keeps
+    D >= E - 5 sd - 1; one permutation shared by all rows (nested coalitions) gives one subset per size,
+    contiguous or cyclic windows at most M.
+    """
+    sizes = masks.sum(axis=1)
+    for s in range(1, M):
+        C, n = math.comb(M, s), int(counts[sizes == s].sum())
+        if C < 5 or n < 20:
+            continue
+        q = 1 - 1 / C
+        expected = C * (1 - q ** n)
+        sd = np.sqrt(max(C * (C - 1) * (1 - 2 / C) ** n + C * q ** n - C ** 2 * q ** (2 * n), 0.0))
+        distinct = int(np.count_nonzero(sizes == s))
+        if distinct < expected - SIZE_Z * sd - 1:
+            raise Incorrect(f"your {n} coalitions of size {s} contain only {distinct} different subsets, where "
+                            f"uniformly random subsets of that size give about {expected:.0f}: after drawing the "
+                            "size, draw a NEW uniformly random subset for each coalition (e.g. "
+                            "`rng.permutation(M)[:s]` per row, or `rng.random((K, M)).argsort(axis=1) < s[:, None]`).")
+
+
 def _check_sampled(answer, f, x, background, n_samples, seed):
     M, evaluated = len(x), []
 
@@ -285,6 +309,7 @@ def _check_sampled(answer, f, x, background, n_samples, seed):
                         f"{drawn[worst]:.0f} have size {worst + 1}, where sizes drawn with probability "
                         f"proportional to (M-1)/(s(M-s)) give {n_samples * p[worst]:.0f} +- {band[worst]:.0f}. "
                         "Draw the size first (`rng.choice`), then a uniformly random subset of that size.")
+    _check_subsets_uniform(masks, counts, M)
     if np.linalg.matrix_rank(masks[:, :-1].astype(float) - masks[:, -1:]) < M - 1:
         return  # too few distinct coalitions to pin the values down (rare at the boundary): skip
     pitfalls = (

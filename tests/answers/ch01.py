@@ -193,6 +193,10 @@ WRONG = {
          r"columns \[\d, \d\] shuffled at once: when you moved on, the column before was still shuffled"),
         ("rows drawn with replacement", planted(_PI, ("rng.permutation(n_samples)", "rng.integers(0, n_samples, n_samples)")),
          r"not a reordering.*with replacement"),
+        ("the first repeat sorts the column instead of shuffling it", planted(
+            _PI, ("            rows = rng.permutation(n_samples)\n",
+                  "            rows = np.argsort(X[:, j]) if r == 0 else rng.permutation(n_samples)\n")),
+         r"in sorted order"),
         ("rows sorted by importance", planted(_PI, ("    return importances", "    return importances[np.argsort(-importances.mean(axis=1))]")),
          r"importances of another feature"),
         ("sign flipped", planted(_PI, (_PI_SCORE, "importances[j, r] = model.score(X_perm, y) - baseline")),

@@ -249,6 +249,15 @@ WRONG = {
             _KERNEL_SHAP, (_KS_SAMPLE, "        masks = rng.random((8 * n_samples, M)) < 0.5\n"
                                        "        masks = masks[(masks.sum(axis=1) > 0) & (masks.sum(axis=1) < M)][:n_samples]\n")),
          r"do not follow the Shapley kernel"),
+        ("one permutation shared by every sampled row (nested coalitions)", planted(
+            _KERNEL_SHAP, ("        masks = rng.random((n_samples, M)).argsort(axis=1) < s[:, None]\n",
+                           "        masks = rng.permutation(M)[None, :] < s[:, None]\n")),
+         r"only \d+ different subsets"),
+        ("contiguous cyclic windows instead of random subsets", planted(
+            _KERNEL_SHAP, ("        masks = rng.random((n_samples, M)).argsort(axis=1) < s[:, None]\n",
+                           "        start = rng.integers(0, M, n_samples)\n"
+                           "        masks = ((np.arange(M)[None, :] - start[:, None]) % M) < s[:, None]\n")),
+         r"different subsets"),
         ("uniformly random sizes", planted(
             _KERNEL_SHAP, ("s = rng.choice(sizes, size=n_samples, p=p / p.sum())", "s = rng.choice(sizes, size=n_samples)")),
          r"do not follow the Shapley kernel"),
