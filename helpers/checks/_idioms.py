@@ -92,12 +92,14 @@ def _same(a: Any, b: Any) -> bool:
     return x.shape == y.shape and bool(np.allclose(x, y, rtol=1e-12, atol=1e-12, equal_nan=True))
 
 
-def check_seeded(run: Callable[[int], Any], seed: int, *, varies: bool = True) -> Any:
+def check_seeded(run: Callable[[int | None], Any], seed: int, *, varies: bool = True,
+                 none_varies: bool = False) -> Any:
     """Run ``run(seed)`` twice and ``run(seed + 1)`` once; return the first result.
 
     Raises :class:`Incorrect` when the same seed gives different results (global random state, or a
     generator made once outside the function), or, with ``varies``, when another seed gives exactly
-    the same result (``random_state`` ignored).
+    the same result (``random_state`` ignored); with ``none_varies``, when two calls with
+    ``random_state=None`` give the same result (None turned into a fixed seed).
     """
     first, again = run(seed), run(seed)
     if not _same(first, again):
@@ -106,6 +108,9 @@ def check_seeded(run: Callable[[int], Any], seed: int, *, varies: bool = True) -
                         "(`rng = np.random.default_rng(random_state)`), not from the global np.random.")
     if varies and _same(run(seed + 1), first):
         raise Incorrect("random_state is ignored: another random_state gave exactly the same result.")
+    if none_varies and _same(run(None), run(None)):
+        raise Incorrect("two calls with random_state=None gave the same result: None means fresh randomness, "
+                        "`np.random.default_rng(None)`, not a fixed seed (`random_state or 0` turns None into 0).")
     return first
 
 

@@ -218,7 +218,7 @@ def _verified(answer, model, X, y, task, n_repeats, seed, *, seeded=True):
     """Run the answer on a spy of ``model``; check what it scored and returned; return its importances."""
     runs = []
     run = lambda s: runs.append(_importances(answer, model, X, y, task, n_repeats, s)) or runs[-1][0]  # noqa: E731
-    imp = check_seeded(run, seed) if seeded else run(seed)
+    imp = check_seeded(run, seed, none_varies=True) if seeded else run(seed)
     _check_drops(imp, _scores(runs[0][1].calls, X, y, task), model.score(X, y), task)
     return imp
 

@@ -298,7 +298,7 @@ def _check_sampled(answer, f, x, background, n_samples, seed):
                             f"each, repeats included; it evaluated {evaluated[-1][1].sum()} (counting repeats).")
         return phi
 
-    phi = check_seeded(run, seed)
+    phi = check_seeded(run, seed, none_varies=True)
     (masks, counts), sizes = evaluated[0], np.arange(1, M)
     p = 1 / (sizes * (M - sizes)) / np.sum(1 / (sizes * (M - sizes)))
     drawn = np.bincount(masks.sum(axis=1), weights=counts, minlength=M)[1:M]

@@ -197,6 +197,9 @@ WRONG = {
             _PI, ("            rows = rng.permutation(n_samples)\n",
                   "            rows = np.argsort(X[:, j]) if r == 0 else rng.permutation(n_samples)\n")),
          r"in sorted order"),
+        ("random_state=None turned into seed 0", planted(
+            _PI, ("rng = np.random.default_rng(random_state)", "rng = np.random.default_rng(random_state or 0)")),
+         r"random_state=None"),
         ("rows sorted by importance", planted(_PI, ("    return importances", "    return importances[np.argsort(-importances.mean(axis=1))]")),
          r"importances of another feature"),
         ("sign flipped", planted(_PI, (_PI_SCORE, "importances[j, r] = model.score(X_perm, y) - baseline")),

@@ -274,6 +274,9 @@ WRONG = {
         ("f called once per coalition", planted(
             _KERNEL_SHAP, (_KS_WORTH, "    worth = np.array([f(np.where(z, x, background)).mean() for z in masks]) - base\n")),
          r"called f \d+ times"),
+        ("random_state=None turned into seed 0", planted(
+            _KERNEL_SHAP, ("np.random.default_rng(random_state)", "np.random.default_rng(random_state or 0)")),
+         r"random_state=None"),
         ("random_state ignored (an unseeded generator)", planted(
             _KERNEL_SHAP, ("np.random.default_rng(random_state)", "np.random.default_rng()")),
          r"same random_state gave different results"),
