@@ -48,7 +48,7 @@ def test_error_message_shows_the_call_and_the_students_frame_only():
 
     feedback = EXERCISE.run(broken)
     assert "IndexError" in feedback.message and "broken(<array of shape (3,)>)" in feedback.message
-    assert "return x[10]" in feedback.details and "helpers/checks/_core.py" not in feedback.details
+    assert "return x[10]" in feedback.details and "helpers/checks/_calls.py" not in feedback.details
 
 
 def test_shape_and_type_problems_are_incorrect_not_crashes():

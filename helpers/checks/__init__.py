@@ -20,7 +20,7 @@ _COPIES = itertools.count()
 
 
 def grading_copy(chapter: str) -> ModuleType:
-    """Load a fresh copy of ``helpers.checks.<chapter>`` (and of its ``_core``) from disk.
+    """Load a fresh copy of ``helpers.checks.<chapter>`` (and of the framework modules it imports) from disk.
 
     Parameters
     ----------

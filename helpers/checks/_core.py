@@ -1,41 +1,30 @@
-"""The machinery shared by every chapter's answer checks.
+"""Exercises and chapters: the one place an exercise is declared, and how it is checked.
 
 An exercise is declared once, as data (:class:`Exercise`): the name of the graded answer (which is
 also the notebook's ``grade_id`` prefix and the chapter module's attribute), its number, the section
 that teaches it, graduated hints and a *check function*. A chapter's exercises are gathered in a
-:class:`Chapter`, the one place they are declared. The check function receives the student's answer (a function or a value) and
-raises :class:`Incorrect` with a message that names the failed property; it calls the student's code
-only through :func:`call`, so that an exception in the student's code is reported as ERROR (with the
-call that failed) and the ``NotImplementedError`` stub as NOT ATTEMPTED.
-
-Display is separate from checking: :meth:`Exercise.run` returns a :class:`Feedback` (rich markdown in
-JupyterLab, plain text elsewhere); calling the exercise displays it and, when the answer is not
-correct, raises :class:`CheckFailed` so that nbgrader takes the cell's points. The traceback of a
-``CheckFailed`` is a one-line message, never the source lines of the test cell (hidden tests stay
-hidden in the feedback).
+:class:`Chapter`. The check function receives the student's answer (a function or a value), calls
+the student's code only through :func:`~helpers.checks._calls.call`, and raises :class:`Incorrect`
+with a message that names the failed property, or :class:`Recorded` for an answer only a key can
+judge. :meth:`Exercise.run` turns what happened into a :class:`~helpers.checks._feedback.Feedback`;
+calling the exercise (visible cells) or ``.grade`` (hidden tests) displays it and fails the cell
+unless the answer passed.
 """
 
 from __future__ import annotations
 
-import enum
-import importlib
-import linecache
-import os
-import sys
-import threading
 import traceback
 import warnings
 from collections.abc import Callable
-from contextvars import ContextVar
 from dataclasses import dataclass, field
 from typing import Any
 
-import numpy as np
+from helpers._context import reference
 
-from helpers._context import IN_STUDENT_CODE, reference
-from helpers._context import Delegated as _Delegated
-
-from . import _audit, _integrity, _keys
+from . import _integrity
+from ._answer_cells import audit_answer_cells, self_study_verdict
+from ._calls import Incorrect, StudentError, _NotAttempted, as_float_array, call, forbidding
+from ._feedback import PASSING, CheckFailed, Feedback, Hint, Outcome, show
 
 __all__ = [
     "Chapter",
@@ -51,172 +40,6 @@ __all__ = [
     "reference",
     "StudentError",
 ]
-
-
-class Outcome(enum.Enum):
-    """The outcomes of a check. RECORDED: an answer only the grader can judge (a multiple-choice
-    letter, a classification) has the right form; it is neither right nor wrong yet."""
-
-    NOT_ATTEMPTED = "not attempted"
-    ERROR = "error"
-    INCORRECT = "incorrect"
-    RECORDED = "recorded"
-    CORRECT = "correct"
-
-
-_SYMBOL = {
-    Outcome.NOT_ATTEMPTED: "⏳",
-    Outcome.ERROR: "💥",
-    Outcome.INCORRECT: "❌",
-    Outcome.RECORDED: "📝",
-    Outcome.CORRECT: "✅",
-}
-# The outcomes that let a test cell run on (and keep its points when nothing else fails).
-_PASSING = (Outcome.CORRECT, Outcome.RECORDED)
-
-
-class Incorrect(Exception):
-    """Raised by a check function: the answer runs but a property of it is wrong."""
-
-
-class _NotAttempted(Exception):
-    """The answer is the stub (``NotImplementedError``) or ``None``."""
-
-
-class StudentError(Exception):
-    """The student's code raised while the check called it."""
-
-    def __init__(self, call_text: str, error: BaseException):
-        super().__init__(call_text)
-        self.call_text = call_text
-        self.error = error
-
-
-def _describe(value: Any) -> str:
-    """A short description of an argument: shape and type, never the values."""
-    if isinstance(value, np.ndarray):
-        return f"<array of shape {value.shape}>"
-    shape = getattr(value, "shape", None)
-    if shape is not None and not callable(shape):
-        return f"<{type(value).__name__} of shape {tuple(shape)}>"
-    if isinstance(value, (int, float, str, bool)) or value is None:
-        return repr(value)
-    if isinstance(value, (list, tuple)) and len(value) <= 6:
-        return repr(value)
-    return f"<{type(value).__name__}>"
-
-
-# The libraries an exercise asks the student to reimplement, while its check runs: pairs of
-# (where their code lives, how to name them), set by Exercise.run and read by call().
-_FORBIDDEN: ContextVar[tuple[tuple[str, str], ...]] = ContextVar("forbidden", default=())
-
-
-def _code_locations(modules: dict[str, str]) -> tuple[tuple[str, str], ...]:
-    """``{module name: label}`` -> ``((file or folder prefix, label), ...)`` of the modules' code."""
-    locations = []
-    for name, label in modules.items():
-        module = importlib.import_module(name)
-        if hasattr(module, "__path__"):  # a package: every file below its folder
-            locations += [(os.path.join(folder, ""), label) for folder in module.__path__]
-        else:
-            locations.append((module.__file__, label))
-    return tuple(locations)
-
-
-def _watch(locations: tuple[tuple[str, str], ...]) -> tuple[Callable, list[str]]:
-    """A trace function that notes the files of forbidden libraries whose code starts running.
-
-    It is called once per new Python frame and returns None, so no line is traced; code that
-    makes many small Python calls (a forest's predict) still runs up to about twice as slowly.
-    """
-    prefixes, seen = tuple(prefix for prefix, _ in locations), []
-
-    def watch(frame, event, arg):
-        if not seen and event == "call" and frame.f_code.co_filename.startswith(prefixes):
-            seen.append(frame.f_code.co_filename)
-        return None
-
-    return watch, seen
-
-
-def call(function: Callable, *args: Any, **kwargs: Any) -> Any:
-    """Call the student's ``function``; classify what it raises.
-
-    ``NotImplementedError`` (the released stub) becomes NOT ATTEMPTED, any other exception
-    becomes ERROR with the call shown by the shapes and types of its arguments. A function that
-    runs the library the exercise reimplements (see ``Exercise.forbidden``), in this thread or in
-    a thread it starts, is INCORRECT; so is one that changes the trace or profile function the
-    watch relies on.
-    """
-    if function is None:
-        raise _NotAttempted()
-    if not callable(function):
-        raise Incorrect(f"expected a function, got a {type(function).__name__}.")
-    locations = _FORBIDDEN.get()
-    if not locations:
-        return _call_student(function, args, kwargs)
-    (watch, seen), previous = _watch(locations), (sys.gettrace(), sys.getprofile())
-    sys.settrace(watch)
-    sys.setprofile(watch)        # a second, independent watch: removing one is noticed by the other
-    threading.settrace(watch)    # threads the function starts are watched too
-    threading.setprofile(watch)
-    try:
-        result = _call_student(function, args, kwargs)
-    except (Incorrect, _NotAttempted, StudentError):
-        if not seen:
-            raise
-        result = None
-    finally:
-        replaced = sys.gettrace() is not watch or sys.getprofile() is not watch
-        sys.settrace(previous[0])
-        sys.setprofile(previous[1])
-        threading.settrace(None)
-        threading.setprofile(None)
-    if seen:
-        label = next(label for prefix, label in locations if seen[0].startswith(prefix))
-        raise Incorrect(f"your function runs {label}, the implementation this exercise asks "
-                        "you to write yourself (the checks compare your result with it).")
-    if replaced:
-        raise Incorrect("your function changed Python's trace or profile function (`sys.settrace`, "
-                        "`sys.setprofile`, which debuggers also use), which the checks need: remove "
-                        "that from the function.")
-    return result
-
-
-def _call_student(function: Callable, args: tuple, kwargs: dict) -> Any:
-    token = IN_STUDENT_CODE.set(True)
-    try:
-        return function(*args, **kwargs)
-    except _Delegated as delegated:
-        raise Incorrect(f"your function calls `{delegated}`, the course's reference implementation: "
-                        "write your own.") from None
-    except NotImplementedError as error:
-        raise _NotAttempted() from error
-    except Exception as error:  # the student's code failed: report, never crash the check
-        name = getattr(function, "__name__", "your function")
-        parts = [_describe(a) for a in args] + [f"{k}={_describe(v)}" for k, v in kwargs.items()]
-        raise StudentError(f"{name}({', '.join(parts)})", error) from error
-    finally:
-        IN_STUDENT_CODE.reset(token)
-
-
-def as_float_array(value: Any, what: str, shape: tuple[int, ...] | None = None) -> np.ndarray:
-    """Convert an answer to a float array, or raise :class:`Incorrect` saying what was expected.
-
-    The conversion happens before any comparison, so an object that overrides ``__eq__`` cannot
-    pass a check by claiming equality.
-    """
-    if value is None:
-        raise Incorrect(f"{what} is None: did you forget to `return` it?")
-    try:
-        array = np.array(value, dtype=float)
-    except (TypeError, ValueError) as error:
-        raise Incorrect(f"{what} should be a numeric array; got {type(value).__name__} ({error}).") from None
-    if shape is not None and array.shape != shape:
-        raise Incorrect(f"{what} should have shape {shape}; yours has shape {array.shape}.")
-    if not np.all(np.isfinite(array)):
-        raise Incorrect(f"{what} contains NaN or infinite values.")
-    return array
 
 
 class Recorded(Exception):
@@ -241,77 +64,6 @@ def choice(options: str) -> Callable[..., None]:
         if letter != key:
             raise Incorrect(f"{letter} is not the best explanation. Reread the section and the options.")
     return check_choice
-
-
-@dataclass(frozen=True)
-class Feedback:
-    """What a check concluded, with a message for the student."""
-
-    title: str
-    outcome: Outcome
-    message: str
-    details: str = ""
-
-    @property
-    def passed(self) -> bool:
-        return self.outcome is Outcome.CORRECT
-
-    def __repr__(self) -> str:  # the text/plain of the display: the same line as in a terminal
-        return str(self)
-
-    def __str__(self) -> str:
-        head = f"[{self.outcome.value.upper()}] {self.title}: {self.message}"
-        return head + (f"\n{self.details}" if self.details else "")
-
-    def _repr_markdown_(self) -> str:
-        body = f"{_SYMBOL[self.outcome]} **{self.title} ({self.outcome.value})**: {self.message}"
-        if self.details:
-            body += f"\n\n```text\n{self.details}\n```"
-        return body
-
-
-class CheckFailed(AssertionError):
-    """Raised in a graded cell when the answer is not correct.
-
-    IPython prints the lines of ``_render_traceback_`` instead of a traceback, so a failed check
-    shows its message and never the source of the (possibly hidden) test cell.
-    """
-
-    def __init__(self, feedback: Feedback):
-        super().__init__(str(feedback))
-        self.feedback = feedback
-
-    def _render_traceback_(self) -> list[str]:
-        return [f"CheckFailed: {line}" if i == 0 else line
-                for i, line in enumerate(str(self.feedback).splitlines())]
-
-
-def _show(obj: Any) -> None:
-    """Rich display inside IPython, plain text anywhere else."""
-    try:
-        from IPython import get_ipython
-        from IPython.display import display
-    except ImportError:  # pragma: no cover - IPython ships with the course
-        print(obj)
-        return
-    if get_ipython() is None:
-        print(obj)
-    else:
-        display(obj)
-
-
-@dataclass(frozen=True)
-class Hint:
-    """One level of a graduated hint."""
-
-    title: str
-    text: str
-
-    def __str__(self) -> str:
-        return f"{self.title}\n{self.text}"
-
-    def _repr_markdown_(self) -> str:
-        return f"💡 **{self.title}**\n\n{self.text}"
 
 
 @dataclass
@@ -363,11 +115,8 @@ class Exercise:
         """Check the answer(s) and return the feedback; never raises for the student's faults."""
         if not answers or any(answer is None for answer in answers):
             return Feedback(self.title, Outcome.NOT_ATTEMPTED, "no answer yet (the value is None).")
-        token = _FORBIDDEN.set(_code_locations(self.forbidden))
-        try:
+        with forbidding(self.forbidden):
             return self._run(answers, options)
-        finally:
-            _FORBIDDEN.reset(token)
 
     def _run(self, answers: tuple, options: dict) -> Feedback:
         try:
@@ -406,7 +155,7 @@ class Exercise:
         A recorded answer gets an instant verdict where the answer key can be read (a self-study
         clone that has solutions/); in a class, where students have only course/, it stays recorded.
         """
-        broken = _audit_answer_cells(answers)
+        broken = audit_answer_cells(answers)
         if broken:
             self._report(Feedback(self.title, Outcome.INCORRECT,
                                   f"your answer cell breaks a grading rule: {broken}. Answers that "
@@ -414,7 +163,7 @@ class Exercise:
                                   "notebook is graded (the rules are listed in README.md)."))
         feedback = self.run(*answers, **options)
         if feedback.outcome is Outcome.RECORDED:
-            feedback = _self_study_verdict(self, feedback, answers, options)
+            feedback = self_study_verdict(self, feedback, answers, options)
         self._report(feedback)
 
     def grade(self, *answers: Any, explanation: str = "", **options: Any) -> None:
@@ -438,73 +187,22 @@ class Exercise:
 
     @staticmethod
     def _report(feedback: Feedback) -> None:
-        _show(feedback)
-        if feedback.outcome not in _PASSING:
+        show(feedback)
+        if feedback.outcome not in PASSING:
             raise CheckFailed(feedback)
 
     def hint(self, level: int = 1) -> None:
         """Show hint number ``level`` (1 is a nudge; the last is an outline)."""
         if not self.hints:
-            _show(Hint(f"{self.title}", "No hint for this one: reread the section."))
+            show(Hint(f"{self.title}", "No hint for this one: reread the section."))
             return
         if not isinstance(level, int) or level < 1:
             raise ValueError(f"hint level must be an integer >= 1, got {level!r}")
         level = min(level, len(self.hints))
         more = (f" Call `.hint({level + 1})` for the next one." if level < len(self.hints)
                 else " This is the last hint.")
-        _show(Hint(f"Hint {level} of {len(self.hints)} for {self.title}.{more}",
+        show(Hint(f"Hint {level} of {len(self.hints)} for {self.title}.{more}",
                    self.hints[level - 1]))
-
-
-def _answer_cell_sources(answers: tuple) -> list[str]:
-    """The notebook cells that defined the answers (IPython only): a function's cell is read back
-    from its code's file name; a value's is the last executed cell that assigns a name bound to it."""
-    try:
-        from IPython import get_ipython
-    except ImportError:  # pragma: no cover - IPython ships with the course
-        return []
-    shell = get_ipython()
-    if shell is None:
-        return []
-    history = list(shell.user_ns.get("In", []))
-    sources = []
-    for answer in answers:
-        code = getattr(answer, "__code__", None)
-        if code is not None and (lines := linecache.getlines(code.co_filename)):
-            sources.append("".join(lines))
-            continue
-        names = {name for name, value in list(shell.user_ns.items())
-                 if value is answer and not name.startswith("_")}
-        for cell in reversed(history):
-            if any(f"{name} =" in cell or f"{name}=" in cell for name in names):
-                sources.append(cell)
-                break
-    return sources
-
-
-def _audit_answer_cells(answers: tuple) -> str:
-    """The first audit violation in the cells that defined the answers, as a sentence ('' if none)."""
-    for source in _answer_cell_sources(answers):
-        violations = _audit.audit(source)
-        if violations:
-            return violations[0].message
-    return ""
-
-
-def _self_study_verdict(exercise: Exercise, recorded: Feedback, answers: tuple, options: dict) -> Feedback:
-    """Grade a recorded answer with the key of the solution notebook, where there is one."""
-    found = _keys.answer_key(exercise.chapter, exercise.name)
-    if found is None:
-        return recorded
-    feedback = exercise.run(*answers, **{**options, **found.options})
-    text = f" {found.explanation}" if found.explanation else ""
-    if feedback.passed:
-        return Feedback(exercise.title, Outcome.CORRECT,
-                        f"right (self-study: the key was read from solutions/).{text}")
-    if feedback.outcome is Outcome.INCORRECT:
-        return Feedback(exercise.title, Outcome.INCORRECT,
-                        f"{feedback.message} (Self-study: the key was read from solutions/.){text}")
-    return feedback
 
 
 class Chapter:

@@ -20,7 +20,7 @@ from typing import Any
 
 import numpy as np
 
-from ._core import Incorrect, as_float_array, call
+from ._calls import Incorrect, as_float_array, call
 
 __all__ = ["DEFAULT_RTOL", "Pitfall", "Spy", "SpyModel", "check_seeded", "close", "diagnose",
            "expect_close", "inputs_unchanged"]

@@ -4,7 +4,7 @@ that the tabular chapters' checks never import torch.
 - :class:`SpyNet`: the model handed to an answer; records every batch passed to ``forward`` (so a
   check knows exactly which inputs the answer evaluated: the points of an integration path, noisy
   copies, masked inputs) and refuses inputs of another dtype or device than the model's, noting it.
-- :func:`call_model`: calls the answer through :func:`~helpers.checks._core.call` and checks that it
+- :func:`call_model`: calls the answer through :func:`~helpers.checks._calls.call` and checks that it
   left the caller's input (values, ``requires_grad``, ``.grad``), the model's mode, parameters and
   hooks as they were, and no gradient in the parameters.
 - :func:`tensor_result`: a returned tensor or array as a float64 array of the expected shape.
@@ -18,7 +18,7 @@ import numpy as np
 import torch
 from torch import nn
 
-from ._core import Incorrect, StudentError, as_float_array, call
+from ._calls import Incorrect, StudentError, as_float_array, call
 
 __all__ = ["SpyNet", "call_model", "tensor_result"]
 

@@ -3,7 +3,7 @@
 nbgrader scores a test cell from its outputs: an error output (or stderr) gives 0, anything else
 full marks. A cell whose check was swallowed (by an IPython hook, say) or that displayed a failed
 check without raising therefore kept its points. The guard reads what the checks displayed: every
-:class:`helpers.checks._core.Feedback` shows one line, ``✅ **<title> (correct)**: ...`` in
+:class:`helpers.checks._feedback.Feedback` shows one line, ``✅ **<title> (correct)**: ...`` in
 markdown (``[CORRECT] <title>: ...`` as plain text), and a cell must show one passing line per
 check its source runs (``check.<exercise>(...)`` and ``<grader>.grade(...)`` statements).
 """
@@ -13,7 +13,7 @@ from __future__ import annotations
 import ast
 import re
 
-# The outcomes a check displays (helpers.checks._core.Outcome values) that let a cell keep its points.
+# The outcomes a check displays (helpers.checks._feedback.Outcome values) that let a cell keep its points.
 PASSING = {"correct", "recorded"}
 FAILING = {"incorrect", "error", "not attempted"}
 _OUTCOMES = "correct|incorrect|error|not attempted|recorded"
