@@ -60,9 +60,10 @@ def grouped_permutation_importance(model, X, y, groups, *, n_repeats=5, random_s
 ''',
     "d2_importances_answer": '''
 d2_individual, d2_joint = None, None
-Xa = X_test.to_numpy()
-d2_individual = list(permutation_importance(forest, Xa, y_test, n_repeats=10, random_state=3).mean(axis=1)[twins])
-d2_joint = float(np.mean(grouped_permutation_importance(forest, Xa, y_test, [twins], n_repeats=10, random_state=3)))
+result = inspection.permutation_importance(forest, X_test.to_numpy(), y_test, n_repeats=10, random_state=SEED)
+d2_individual = [float(result.importances[j].mean()) for j in (list(names).index("twin_a"), list(names).index("twin_b"))]
+d2_joint = np.float32(np.mean(lib.joint_permutation_importance(forest, X_test.to_numpy(), y_test, list(twins),
+                                                               random_state=SEED)))
 ''',
     "d2_why_answer": '''
 d2_why = None
@@ -74,8 +75,8 @@ keep = [c for c in X_train.columns if c not in ("twin_a", "twin_b")]
 X_train_merged = X_train[keep].assign(twin_mean=(X_train["twin_a"] + X_train["twin_b"]) / 2)
 X_test_merged = X_test[keep].assign(twin_mean=(X_test["twin_a"] + X_test["twin_b"]) / 2)
 forest_merged = models.train_forest(X_train_merged.to_numpy(), y_train, random_state=0)
-d2_fixed = float(permutation_importance(forest_merged, X_test_merged.to_numpy(), y_test, n_repeats=10,
-                                        random_state=5)[-1].mean())
+d2_fixed = float(inspection.permutation_importance(forest_merged, X_test_merged.to_numpy(), y_test, n_repeats=10,
+                                                    random_state=SEED).importances[-1].mean())
 ''',
 }
 
@@ -300,6 +301,20 @@ WRONG = {
          r"other order"),
         ("the joint importance on the training rows", planted(_D2A, ("X_test, y_test", "X_train, y_train")),
          r"d2_joint looks computed on the training rows"),
+        ("one permutation per twin (n_repeats=1)", planted(_D2A, (
+            "d2_individual = pi.iloc[twins].to_numpy()",
+            "d2_individual = inspection.permutation_importance(forest, X_test, y_test, n_repeats=1, "
+            "random_state=SEED).importances_mean[twins]")),
+         r"d2_individual is a mean over 1 permutation: the task asks for n_repeats=10"),
+        ("the pair with scikit-learn's default of 5 repeats", planted(_D2A, ("twins, n_repeats=10,", "twins, n_repeats=5,")),
+         r"d2_joint is a mean over 5 permutations"),
+        ("the pair estimated with the grouped function of 1.3 and another seed", planted(_D2A, (
+            "d2_joint = lib.joint_permutation_importance(forest, X_test, y_test, twins, n_repeats=10, random_state=SEED).mean()",
+            "d2_joint = grouped_permutation_importance(forest, X_test.to_numpy(), y_test, [twins], n_repeats=10, "
+            "random_state=7).mean()")),
+         r"d2_joint is near what `lib.joint_permutation_importance\(.*\)` gives, but not equal"),
+        ("the first repeat instead of the mean", planted(_D2A, ("random_state=SEED).mean()", "random_state=SEED)[0]")),
+         r"d2_joint is a mean over 1 permutation"),
     ],
     "d2_why_answer": [
         ("B: cardinality bias", planted(BASES["d2_why_answer"], ('"C"', '"B"')), r"not the best explanation"),
@@ -321,6 +336,14 @@ WRONG = {
             "                                             random_state=SEED).importances_mean[-1]",
             "d2_fixed = forest_merged.feature_importances_[-1]")),
          r"d2_fixed holds impurity importances"),
+        ("the pair's importance for the old forest (d2_joint) handed in", planted(_D2C, (
+            "importances_mean[-1]", "importances_mean[-1]\nd2_fixed = d2_joint")),
+         r"d2_fixed is the importance of the twins permuted together for the forest of section 2"),
+        ("the merged column with n_repeats left at scikit-learn's default", planted(_D2C, (
+            "y_test, n_repeats=10,", "y_test,")),
+         r"d2_fixed is a mean over 5 permutations"),
+        ("the merged column's importance with another seed", planted(_D2C, ("random_state=SEED).importances_mean", "random_state=SEED + 3).importances_mean")),
+         r"d2_fixed is near what .* gives, but not equal"),
         ("the sum instead of the mean", planted(_D2C, (".mean(axis=1)", ".sum(axis=1)")), r"not the row-wise mean"),
         ("the new column misnamed", planted(_D2C, ('merged["twin_mean"]', 'merged["twins"]')),
          r"then the new column 'twin_mean' last"),

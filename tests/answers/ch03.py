@@ -175,6 +175,9 @@ WRONG = {
          r"global generator"),
         ("random_state ignored", planted(_LIME, ("np.random.default_rng(random_state)", "np.random.default_rng(0)")),
          r"random_state is ignored"),
+        ("random_state=None turned into a fixed seed", planted(_LIME, (
+            "np.random.default_rng(random_state)", "np.random.default_rng(random_state or 0)")),
+         r"two calls with random_state=None gave the same result"),
         ("perturbations not scaled by the feature std", planted(_LIME, ("Z = x + U * scale", "Z = x + U\n    U = U / scale")),
          r"raw units"),
         ("sampling around the training mean", planted(_LIME, (
