@@ -3,10 +3,11 @@
 Permutation importance is checked exactly: the answer gets a :class:`SpyModel` that records every
 matrix it scores, so the check sees what was permuted (only that column or group, by one true row
 permutation, none drawn twice) and that each value is the baseline score minus a recorded score.
-Secondary oracles compare the means: the closed form ``E[I_G] = 2 Var(X_G w_G) / Var(y)`` of least
-squares WITH AN INTERCEPT on its training rows (the residual sums to 0 and is orthogonal to every column;
-the features need not be independent), and scikit-learn on a forest and held-out rows. Drill D2's
-checks rebuild the notebook's data and forest from the seed (``helpers.lib.ch01``).
+The same exact check runs on a forest and held-out rows. A secondary oracle compares the means with
+the closed form ``E[I_G] = 2 Var(X_G w_G) / Var(y)`` of least squares WITH AN INTERCEPT on its training
+rows (the residual sums to 0 and is orthogonal to every column; the features need not be independent):
+permutations that are not uniformly random fail it. Drill D2's checks rebuild the notebook's data and
+forest from the seed (``helpers.lib.ch01``) and repeat the calls the task names, exactly.
 """
 
 from __future__ import annotations
@@ -14,12 +15,10 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 from sklearn.ensemble import RandomForestRegressor
-from sklearn.inspection import permutation_importance as _sk_permutation_importance
 from sklearn.metrics import r2_score
 
-from helpers.data import make_linear_data
 from helpers.lib import ch01 as lib
-from helpers.models import train_forest, train_linear
+from helpers.models import train_forest
 
 from ._core import Chapter, Exercise, Incorrect, Recorded, as_float_array, call, choice
 from ._idioms import Pitfall, SpyModel, check_seeded, close, diagnose, inputs_unchanged
@@ -29,11 +28,6 @@ from ._idioms import Pitfall, SpyModel, check_seeded, close, diagnose, inputs_un
 # floor of 1e-3 (in R^2) keep a correct answer's false-failure rate below 1e-6 per feature.
 Z = 5.0
 CLOSED_FORM_FLOOR = 1e-3
-# Forest bed: the answer's K-mean against scikit-learn's; their difference has variance
-# (s_yours^2 + s_sklearn^2) / K, both spreads measured on K = 20 drops (38 degrees of freedom:
-# P(|t| > 5) ~ 1e-5); the floor 0.005 covers features whose drops hardly vary.
-FOREST_REPEATS = 20
-FOREST_FLOOR = 0.005
 # A uniform permutation of n rows leaves Poisson(1) rows in place: P(more than 10) < 1e-8.
 MAX_FIXED_ROWS = 10
 # Drill D2 is graded exactly: the task names the calls (scikit-learn's permutation importance for one
@@ -73,21 +67,6 @@ def _check_taxonomy(answer, *, key=None):
 # ---- Exercises 1.2 and 1.3: what the answer permuted and scored, recorded by a spy model -----------------
 
 
-def _bed(seed, n_samples, n_features, *, correlated=(), constant=None, null=None, held_out=False):
-    """A model and rows to explain: effects NOT in decreasing order, ``null`` and ``constant`` columns."""
-    coef = np.random.default_rng(seed + 10_000).permutation(np.linspace(2.0, 0.0, n_features))
-    if n_features > 1 and np.argmax(coef) == 0:  # never the most important feature first
-        coef = np.roll(coef, 1)
-    coef[[c for c in (constant, null) if c is not None]] = 0.0
-    tables = [make_linear_data(n_samples, n_features, coef=coef, correlated=correlated, noise=0.5,
-                               random_state=data_seed)[:2] for data_seed in (seed, seed + 100)]
-    for X, _ in tables:
-        X[:, [] if constant is None else [constant]] = 1.0
-    if not held_out:
-        return train_linear(*tables[0]), *tables[0]
-    return train_forest(*tables[0], n_estimators=10, min_samples_leaf=3, random_state=seed), *tables[1]
-
-
 class _Task:
     """The groups asked for (one per feature in 1.2); ``keys``: their non-constant columns (permuted, a
     constant column leaves X unchanged: nothing to record)."""
@@ -107,11 +86,9 @@ def _importances(answer, model, X, y, task, n_repeats, seed):
     with inputs_unchanged(X=X, y=y):
         result = call(answer, spy, X, y, *(() if task.single else (task.groups,)), n_repeats=n_repeats,
                       random_state=seed)
-    array = as_float_array(result, "your result")
-    if array.shape != (len(task.groups), n_repeats):
-        raise Incorrect(f"your result has shape {array.shape}; it should have shape ({len(task.groups)}, "
-                        f"n_repeats={n_repeats}): one ROW per {task.noun}, one column per repeat (every repeat, "
-                        "not only the mean).")
+    if (array := as_float_array(result, "your result")).shape != (len(task.groups), n_repeats):
+        raise Incorrect(f"your result has shape {array.shape}, not ({len(task.groups)}, n_repeats={n_repeats}): "
+                        f"one ROW per {task.noun}, one column per repeat (every repeat, not only the mean).")
     return array, spy
 
 
@@ -139,14 +116,13 @@ def _permutation(M, X, columns, what):
 
 def _unknown(key, task):
     """Incorrect: a scored matrix permuted columns that are no group's."""
-    unit = "column" if task.single else "group"
+    unit, columns = "column" if task.single else "group", sorted(key)
     if task.single or any(k and k < key for k in task.keys):
-        raise Incorrect(f"a matrix your function scored had columns {sorted(key)} shuffled at once: when you moved "
-                        f"on, the {unit} before was still shuffled. Start every permutation from a fresh copy of "
-                        f"X (or restore what you shuffled), so that only the permuted {unit} differs from X.")
-    raise Incorrect(f"your function permuted only the columns {sorted(key)} of a group (one column at a time?): "
-                    "shuffle all its columns at once, with one row permutation." if any(key < k for k in task.keys) else
-                    f"your function scored a matrix with the columns {sorted(key)} shuffled: none of the groups.")
+        raise Incorrect(f"a matrix your function scored had columns {columns} shuffled at once: when you moved on, "
+                        f"the {unit} before was still shuffled. Start every permutation from a fresh copy of X.")
+    raise Incorrect(f"your function permuted only the columns {columns} of a group (one column at a time?): shuffle "
+                    "all its columns at once, with one row permutation." if any(key < k for k in task.keys) else
+                    f"your function scored a matrix with the columns {columns} shuffled: none of the groups.")
 
 
 def _scores(calls, X, y, task):
@@ -226,7 +202,7 @@ def _verified(answer, model, X, y, task, n_repeats, seed, *, seeded=True):
 
 def _check_importances(answer, *, groups, seed, n_samples, n_repeats, single, **bed):
     n_features = 1 + max(max(g) for g in groups)
-    model, X, y = _bed(seed, n_samples, n_features, **bed)
+    model, X, y = lib.importance_bed(seed, n_samples, n_features, **bed)
     task = _Task(groups, X, single)
     imp = _verified(answer, model, X, y, task, n_repeats, seed)
     # Closed form of a least-squares fit with an intercept on its training rows; the spread of one drop
@@ -240,17 +216,9 @@ def _check_importances(answer, *, groups, seed, n_samples, n_repeats, single, **
             raise Incorrect(f"for {task.label(group)} of a linear model the mean of your importances is far from "
                             "the closed form 2 Var(X_G w_G) / Var(y), although each value is a drop of a permuted "
                             "matrix: are your permutations uniformly random?")
-    forest, X, y = _bed(seed, n_samples, n_features, **bed, held_out=True)
-    imp = _verified(answer, forest, X, y, task, FOREST_REPEATS, seed, seeded=False)
-    if single:
-        ref = _sk_permutation_importance(forest, X, y, n_repeats=FOREST_REPEATS, random_state=seed).importances
-    else:
-        ref = np.array([lib.joint_permutation_importance(forest, X, y, g, n_repeats=FOREST_REPEATS,
-                                                         random_state=seed) for g in task.groups])
-    spread = np.sqrt((imp.var(axis=1, ddof=1) + ref.var(axis=1, ddof=1)) / FOREST_REPEATS)
-    for g in np.flatnonzero(np.abs(imp.mean(axis=1) - ref.mean(axis=1)) > Z * spread + FOREST_FLOOR):
-        raise Incorrect(f"for {task.label(task.groups[g])} of a random forest on held-out rows, the mean of "
-                        "your importances is far from scikit-learn's permutation importance.")
+    # A forest on held-out rows: the same exact check, through a non-linear model's score.
+    _verified(answer, *lib.importance_bed(seed, n_samples, n_features, **bed, held_out=True), task, n_repeats, seed,
+              seeded=False)
 
 
 def _check_permutation_importance(answer, *, seed=0, n_samples=200, n_features=4, n_repeats=8, constant=None):
@@ -268,55 +236,49 @@ def _check_grouped(answer, *, seed=0, n_samples=200, groups=((0, 1), (2,), (3, 4
 
 
 def _d2_means(setup, columns, seed, *, train=False, n_repeats=lib.D2_N_REPEATS):
-    """Mean importance of each entry of ``columns`` (a list of column lists) for ``setup.forest``."""
+    """The mean importance of each column list in ``columns`` for ``setup.forest``. scikit-learn's of
+    column j equals lib's of ``[j]`` to the last bit: one seed gives every column the same permutations."""
     X, y = (setup.X_train, setup.y_train) if train else (setup.X_test, setup.y_test)
     return np.array([lib.joint_permutation_importance(setup.forest, X, y, group, n_repeats=n_repeats,
                                                       random_state=seed).mean() for group in columns])
 
 
-def _stated(name, yours, setup, columns, call_text, *, seed, far, pitfalls=lambda expected: [], mdi=None):
-    """Compare a D2 value with the task's call on the test fold, and name the pitfall of a mismatch.
-
-    The task's calls (scikit-learn's permutation importance of one column, lib's of a group) draw the
-    same permutations from the same seed: ``lib.joint_permutation_importance`` of ``[j]`` equals
-    scikit-learn's importance of column j to the last bit (tested)."""
-    def means(**options):  # shaped like the answer: one value per column list, or a float
+def _stated(name, yours, setup, columns, call_text, *, seed, far, pitfalls=(), mdi=None):
+    """Compare a D2 value with the task's call on the test fold, and name the pitfall of a mismatch."""
+    def means(**options):  # shaped like the answer: an array of values, or one
         return _d2_means(setup, columns, seed, **options).reshape(np.shape(yours))
-    expected = means()
-    repeats = [Pitfall(f"n_repeats={k}", lambda k=k: means(n_repeats=k),
-                       f"{name} is a mean over {k} permutation{'s' * (k > 1)}: the task asks for n_repeats=10.")
-               for k in (1, 5)]
-    train = Pitfall("training rows", lambda: means(train=True), f"{name} looks "
-                    "computed on the training rows: use the test fold, X_test and y_test.")
-    impurity = [Pitfall("MDI", mdi, f"{name} holds impurity importances (feature_importances_): the drill asks "
-                        "for permutation importances on the test fold.")] if mdi else []
-    near = close(yours, expected, rtol=0, atol=D2_NEAR)
-    diagnose(yours, expected, [*pitfalls(expected), *repeats, train, *impurity], otherwise=(
-        f"{name} is near what `{call_text}` gives, but not equal: the check repeats that call with the same "
-        "seed, so make exactly that call (another seed, generator or loop draws other permutations, and an "
+    expected, near = means(), "near what" if close(yours, means(), rtol=0, atol=D2_NEAR) else ""
+    diagnose(yours, expected, [
+        *pitfalls, *(Pitfall(f"n_repeats={k}", lambda k=k: means(n_repeats=k), f"{name} is a mean over {k} "
+                             f"permutation{'s' * (k > 1)}: the task asks for n_repeats=10.") for k in (1, 5)),
+        Pitfall("training rows", lambda: means(train=True), f"{name} looks computed on the training rows: use "
+                "the test fold, X_test and y_test."),
+        *([Pitfall("MDI", mdi, f"{name} holds impurity importances (feature_importances_): the drill asks for "
+                   "permutation importances on the test fold.")] if mdi else [])],
+        otherwise=f"{name} is near what `{call_text}` gives, but not equal: the check repeats that call with the "
+        "same seed, so make exactly that call (another seed, generator or loop draws other permutations, and an "
         "estimate the check cannot reproduce could as well be a wrong one)." if near else
-        f"{name} is not what `{call_text}` gives, nor near it: {far}"))
-    return expected
+        f"{name} is not what `{call_text}` gives, nor near it: {far}")
 
 
 def _check_d2_importances(individual, joint, *, random_state=0):
     individual = as_float_array(individual, "d2_individual", shape=(2,))
     joint = float(as_float_array(joint, "d2_joint", shape=()))
-    setup = lib.importance_setup(random_state)
-    twins, seed = setup.twins, random_state
-    singles = _stated("d2_individual", individual, setup, [[j] for j in twins], "inspection.permutation_importance("
-                      f"forest, X_test, y_test, n_repeats=10, random_state={seed}).importances_mean[twins]",
-                      seed=seed, far="use the forest of section 2 on X_test and y_test.",
-                      mdi=lambda: setup.forest.feature_importances_[twins], pitfalls=lambda expected: [
-                          Pitfall("swapped", lambda: expected[::-1], "d2_individual has the twins in the other "
-                                  "order: twin_a first.")])
+    setup, seed = lib.importance_setup(random_state), random_state
+    twins = setup.twins
+    _stated("d2_individual", individual, setup, [[j] for j in twins], "inspection.permutation_importance(forest, "
+            f"X_test, y_test, n_repeats=10, random_state={seed}).importances_mean[twins]", seed=seed,
+            far="use the forest of section 2 on X_test and y_test.", mdi=lambda: setup.forest.feature_importances_[
+                twins], pitfalls=[Pitfall("swapped", lambda: _d2_means(setup, [[j] for j in twins[::-1]], seed),
+                                          "d2_individual has the twins in the other order: twin_a first.")])
     summed = ("d2_joint is the sum of the two single importances: each misses what the other twin still "
               "supplies, so their sum misses the part they share. Shuffle both twin columns with ONE row "
               "permutation, `lib.joint_permutation_importance`, and take the mean.")
     _stated("d2_joint", joint, setup, [twins], f"lib.joint_permutation_importance(forest, X_test, y_test, twins, "
             f"n_repeats=10, random_state={seed}).mean()", seed=seed, far="shuffle both twins with ONE row "
-            "permutation (each with its own permutation is not the same) and take the mean.", pitfalls=lambda expected: [
-                Pitfall("own sum", individual.sum, summed), Pitfall("sum", singles.sum, summed)])
+            "permutation (each with its own permutation is not the same) and take the mean.", pitfalls=[
+                Pitfall("own sum", individual.sum, summed),
+                Pitfall("sum", lambda: _d2_means(setup, [[j] for j in twins], seed).sum(), summed)])
     return "your importances are the stated calls' on the test fold; grading runs this same check."
 
 
@@ -325,22 +287,22 @@ def _merged(X):
     return X.drop(columns=list(lib.TWINS)).assign(**{lib.MERGED_COLUMN: X[list(lib.TWINS)].mean(axis=1)})
 
 
-def _check_table(table, original, name):
-    source, new, reference = name.removesuffix("_merged"), lib.MERGED_COLUMN, _merged(original)
+def _check_table(table, reference, name):
     if not isinstance(table, pd.DataFrame):
         raise Incorrect(f"{name} should be a DataFrame with named columns, got {type(table).__name__}.")
-    columns = [str(c) for c in table.columns]
-    if set(lib.TWINS) & set(columns):
-        raise Incorrect(f"{name} still has the column(s) {[t for t in lib.TWINS if t in columns]}: the fix "
-                        f"DROPS both twins and adds their mean as one new last column, '{new}'.")
+    columns, new = [str(c) for c in table.columns], lib.MERGED_COLUMN
+    if kept := [t for t in lib.TWINS if t in columns]:
+        raise Incorrect(f"{name} still has the column(s) {kept}: the fix DROPS both twins and adds their mean as "
+                        f"one new last column, '{new}'.")
     if columns != list(reference.columns):
         raise Incorrect(f"{name} has the columns {columns}; expected the other columns in their order, then "
                         f"the new column '{new}' last.")
     values, reference = as_float_array(table.to_numpy(), name, shape=reference.shape), reference.to_numpy(float)
-    if not close(values[:, :-1], reference[:, :-1]):
-        raise Incorrect(f"the other columns of {name} (or its rows) differ from {source}'s: keep them as they are.")
-    if not close(values[:, -1], reference[:, -1]):
-        raise Incorrect(f"'{new}' in {name} is not the row-wise mean of the twins, (twin_a + twin_b) / 2.")
+    for part, message in [(slice(-1), f"the other columns of {name} (or its rows) differ from "
+                           f"{name.removesuffix('_merged')}'s: keep them as they are."),
+                          (-1, f"'{new}' in {name} is not the row-wise mean of the twins, (twin_a + twin_b) / 2.")]:
+        if not close(values[:, part], reference[:, part]):
+            raise Incorrect(message)
 
 
 def _check_refit(forest, reference, X_test):
@@ -360,23 +322,21 @@ def _check_refit(forest, reference, X_test):
 
 
 def _check_d2_fix(X_train_merged, X_test_merged, forest_merged, fixed, *, random_state=0):
-    setup = lib.importance_setup(random_state)
-    _check_table(X_train_merged, setup.X_train, "X_train_merged")
-    _check_table(X_test_merged, setup.X_test, "X_test_merged")
+    old, seed = lib.importance_setup(random_state), random_state
+    train, test = _merged(old.X_train), _merged(old.X_test)
+    _check_table(X_train_merged, train, "X_train_merged")
+    _check_table(X_test_merged, test, "X_test_merged")
     fixed = float(as_float_array(fixed, "d2_fixed", shape=()))
-    train, test = _merged(setup.X_train), _merged(setup.X_test)
-    refit = train_forest(train, setup.y_train, random_state=lib.REFIT_RANDOM_STATE)
+    refit = train_forest(train, old.y_train, random_state=lib.REFIT_RANDOM_STATE)
     _check_refit(forest_merged, refit, test)
-    twins, old = setup.twins, setup
-    setup, seed = setup._replace(X_train=train, X_test=test, forest=refit), random_state
-    _stated("d2_fixed", fixed, setup, [[test.shape[1] - 1]], "inspection.permutation_importance(forest_merged, "
-            f"X_test_merged, y_test, n_repeats=10, random_state={seed}).importances_mean[-1]", seed=seed,
-            far="the permutation importance of 'twin_mean' for forest_merged on X_test_merged.",
-            mdi=lambda: refit.feature_importances_[-1], pitfalls=lambda expected: [
-                Pitfall("old forest", lambda: _d2_means(old, [twins], seed)[0], "d2_fixed is the importance of the "
-                        "twins permuted together for the forest of section 2 (d2_joint): compute it for "
-                        "forest_merged, on X_test_merged, of its last column.")])
-    return "your tables and refit are right, d2_fixed agrees with a recomputation; grading runs this same check."
+    _stated("d2_fixed", fixed, old._replace(X_train=train, X_test=test, forest=refit), [[test.shape[1] - 1]],
+            "inspection.permutation_importance(forest_merged, X_test_merged, y_test, n_repeats=10, "
+            f"random_state={seed}).importances_mean[-1]", seed=seed, far="the permutation importance of "
+            "'twin_mean' for forest_merged on X_test_merged.", mdi=lambda: refit.feature_importances_[-1],
+            pitfalls=[Pitfall("old forest", lambda: _d2_means(old, [old.twins], seed)[0], "d2_fixed is the "
+                              "importance of the twins permuted together for the forest of section 2 (d2_joint): "
+                              "compute it for forest_merged, on X_test_merged, of its last column.")])
+    return "your tables and refit are right, and d2_fixed is the stated call's; grading runs this same check."
 
 
 # ---- The chapter's exercises, declared once ------------------------------------------------------------

@@ -20,11 +20,11 @@ from sklearn.metrics import r2_score
 from sklearn.model_selection import train_test_split
 
 from helpers._context import reference
-from helpers.data import TabularData, make_importance_data
-from helpers.models import train_forest
+from helpers.data import TabularData, make_importance_data, make_linear_data
+from helpers.models import train_forest, train_linear
 
 __all__ = ["ACCESS", "D2_N_REPEATS", "MERGED_COLUMN", "REFIT_RANDOM_STATE", "SCOPES", "TAXONOMY_METHODS",
-           "TEST_SIZE", "TWINS", "WORKED_EXAMPLES", "ImportanceSetup", "importance_setup",
+           "TEST_SIZE", "TWINS", "WORKED_EXAMPLES", "ImportanceSetup", "importance_bed", "importance_setup",
            "joint_permutation_importance", "normalise_place"]
 
 # --------------------------------------------------------------------------------------------
@@ -208,3 +208,39 @@ def joint_permutation_importance(model, X, y, group, *, n_repeats=10, random_sta
     result = _sk_permutation_importance(wrapper, wrapper.table(), np.asarray(y, dtype=float),
                                         n_repeats=n_repeats, random_state=random_state)
     return result.importances[0]
+
+
+# --------------------------------------------------------------------------------------------
+# Test beds of exercises 1.2 and 1.3 (the checks build them from a seed)
+
+
+def importance_bed(seed, n_samples, n_features, *, correlated=(), constant=None, null=None, held_out=False):
+    """A linear data set whose effects are NOT in decreasing order, and a model to explain.
+
+    Parameters
+    ----------
+    seed : int
+    n_samples, n_features : int
+    correlated : tuple of int
+        Columns that share a hidden factor (see :func:`helpers.data.make_linear_data`).
+    constant, null : int or None
+        A column set to 1.0 everywhere, and a column with no effect.
+    held_out : bool
+        False: a least-squares fit and its training rows; True: a small forest fitted on those rows
+        and other rows of the same distribution.
+
+    Returns
+    -------
+    model, X, y
+    """
+    coef = np.random.default_rng(seed + 10_000).permutation(np.linspace(2.0, 0.0, n_features))
+    if n_features > 1 and np.argmax(coef) == 0:  # never the most important feature first
+        coef = np.roll(coef, 1)
+    coef[[c for c in (constant, null) if c is not None]] = 0.0
+    tables = [make_linear_data(n_samples, n_features, coef=coef, correlated=correlated, noise=0.5,
+                               random_state=data_seed)[:2] for data_seed in (seed, seed + 100)]
+    for X, _ in tables:
+        X[:, [] if constant is None else [constant]] = 1.0
+    if not held_out:
+        return train_linear(*tables[0]), *tables[0]
+    return train_forest(*tables[0], n_estimators=10, min_samples_leaf=3, random_state=seed), *tables[1]
