@@ -1,10 +1,23 @@
 """The shared check idioms: closeness, pitfalls, seeded calls, unchanged inputs, spies."""
 
+import re
+
 import numpy as np
 import pytest
+from sklearn.linear_model import Ridge
 
 from helpers.checks._core import Incorrect
-from helpers.checks._idioms import Pitfall, Spy, SpyModel, check_seeded, close, diagnose, expect_close, inputs_unchanged
+from helpers.checks._idioms import (
+    Pitfall,
+    Spy,
+    SpyModel,
+    check_seeded,
+    close,
+    diagnose,
+    expect_close,
+    expect_refit,
+    inputs_unchanged,
+)
 from helpers.models import train_linear
 
 
@@ -67,3 +80,16 @@ def test_spy_model_records_every_matrix_and_forwards_the_rest():
     spy.predict(X[:5])
     assert score == pytest.approx(1.0) and [m.shape for m in spy.matrices("score")] == [(20, 3)]
     assert len(spy.matrices("predict")) == 1 and np.allclose(spy.coef_, model.coef_)
+
+
+def test_expect_refit_names_the_first_difference():
+    rng = np.random.default_rng(0)
+    X, y = rng.normal(size=(40, 3)), rng.normal(size=40)
+    reference = Ridge(alpha=1.0).fit(X, y)
+    expect_refit(Ridge(alpha=1.0).fit(X.astype(np.float32), y), reference, X, name="m", how="Ridge()", params=("alpha",))
+    for model, message in [(Ridge(alpha=2.0).fit(X, y), "alpha=2.0: fit it with alpha=1.0"),
+                           (Ridge(alpha=1.0).fit(X[:, :2], y), "fitted on 2 columns, not 3"),
+                           (Ridge(alpha=1.0).fit(X[:20], y[:20]), "does not predict like Ridge()"),
+                           ([1, 2], "should be the Ridge that Ridge() returns, got list")]:
+        with pytest.raises(Incorrect, match=re.escape(message)):
+            expect_refit(model, reference, X, name="m", how="Ridge()", params=("alpha",))

@@ -23,7 +23,7 @@ import numpy as np
 from ._calls import Incorrect, as_float_array, call
 
 __all__ = ["DEFAULT_RTOL", "Pitfall", "Spy", "SpyModel", "check_seeded", "close", "diagnose",
-           "expect_close", "inputs_unchanged"]
+           "expect_close", "expect_refit", "inputs_unchanged"]
 
 # Where a task names no dtype, float32 and float64 answers both pass: float32 carries about 7
 # significant digits, and sums of a few thousand float32 terms lose about one more; 1e-6 of the
@@ -196,3 +196,26 @@ def call_protected(answer: Callable, *args: Any, what: str = "your result", shap
     with inputs_unchanged(**arrays):
         result = call(answer, *args, **kwargs)
     return as_float_array(result, what, shape=shape)
+
+
+def expect_refit(model: Any, reference: Any, X: Any, *, name: str, how: str, params: tuple[str, ...] = ()) -> None:
+    """A model the answer fitted (a drill's artefact) must be the one ``how`` describes: ``reference``.
+
+    Checked in the order that names the mistake: the class, the number of columns it was fitted on,
+    each of ``params`` the task states (e.g. ``random_state``), then its predictions on ``X``, which
+    other rows, another target or other settings change.
+    """
+    if type(model) is not type(reference):
+        raise Incorrect(f"{name} should be the {type(reference).__name__} that {how} returns, got "
+                        f"{type(model).__name__}.")
+    if (n := getattr(model, "n_features_in_", None)) != X.shape[1]:
+        raise Incorrect(f"{name} was fitted on {n} columns, not {X.shape[1]}: fit it as the task says, {how}.")
+    for param in params:
+        if (yours := model.get_params()[param]) != (wanted := reference.get_params()[param]):
+            raise Incorrect(f"{name} was fitted with {param}={yours!r}: fit it with {param}={wanted!r}, as the "
+                            "task states.")
+    X = np.asarray(X)
+    if not close(model.predict(X), reference.predict(X)):
+        raise Incorrect(f"{name} does not predict like {how}: was it fitted with other settings, on other rows "
+                        "(the test fold?) or another target?")
+

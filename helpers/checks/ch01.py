@@ -14,14 +14,13 @@ from __future__ import annotations
 
 import numpy as np
 import pandas as pd
-from sklearn.ensemble import RandomForestRegressor
 from sklearn.metrics import r2_score
 
 from helpers.lib import ch01 as lib
 from helpers.models import train_forest
 
 from ._core import Chapter, Exercise, Incorrect, Recorded, as_float_array, call, choice
-from ._idioms import Pitfall, SpyModel, check_seeded, close, diagnose, inputs_unchanged
+from ._idioms import Pitfall, SpyModel, check_seeded, close, diagnose, expect_refit, inputs_unchanged
 
 # Linear bed: the mean of K drops against the closed form. The spread of ONE drop is measured in the
 # check on 400 permutations of the bed (relative error ~4%); 5 standard errors of a K-mean plus a
@@ -305,22 +304,6 @@ def _check_table(table, reference, name):
             raise Incorrect(message)
 
 
-def _check_refit(forest, reference, X_test):
-    state = lib.REFIT_RANDOM_STATE
-    refit = f"models.train_forest(X_train_merged, y_train, random_state={state})"
-    if type(forest) is not RandomForestRegressor:
-        raise Incorrect(f"forest_merged should be the forest {refit} returns, got {type(forest).__name__}.")
-    if (n := getattr(forest, "n_features_in_", None)) != X_test.shape[1]:
-        raise Incorrect(f"forest_merged was fitted on {n} columns, not the {X_test.shape[1]} of X_train_merged: "
-                        f"refit on the merged training table, {refit}.")
-    if (seed := forest.get_params()["random_state"]) != state:
-        raise Incorrect(f"forest_merged was fitted with random_state={seed}: refit with random_state={state}, "
-                        "as the task states.")
-    if not close(forest.predict(X_test.to_numpy()), reference.predict(X_test.to_numpy())):
-        raise Incorrect(f"forest_merged does not predict like {refit}: was it fitted with other settings, on "
-                        "other rows (the test fold?) or another target?")
-
-
 def _check_d2_fix(X_train_merged, X_test_merged, forest_merged, fixed, *, random_state=0):
     old, seed = lib.importance_setup(random_state), random_state
     train, test = _merged(old.X_train), _merged(old.X_test)
@@ -328,7 +311,8 @@ def _check_d2_fix(X_train_merged, X_test_merged, forest_merged, fixed, *, random
     _check_table(X_test_merged, test, "X_test_merged")
     fixed = float(as_float_array(fixed, "d2_fixed", shape=()))
     refit = train_forest(train, old.y_train, random_state=lib.REFIT_RANDOM_STATE)
-    _check_refit(forest_merged, refit, test)
+    expect_refit(forest_merged, refit, test, name="forest_merged", params=("random_state",),
+                 how=f"models.train_forest(X_train_merged, y_train, random_state={lib.REFIT_RANDOM_STATE})")
     _stated("d2_fixed", fixed, old._replace(X_train=train, X_test=test, forest=refit), [[test.shape[1] - 1]],
             "inspection.permutation_importance(forest_merged, X_test_merged, y_test, n_repeats=10, "
             f"random_state={seed}).importances_mean[-1]", seed=seed, far="the permutation importance of "
