@@ -1,11 +1,10 @@
 """Checks for chapter 02: Shapley values and SHAP.
 
-Oracles: ``shap.KernelExplainer`` with every coalition (exact) on games (``lib.game_shapley``) and models;
-the Shapley axioms; the kernel's closed form. KernelSHAP is checked through what the answer evaluated: a
-:class:`Spy` records the rows its ``f`` receives, the coalitions are read back from them, their sizes are
-tested against the kernel's size distribution, and the constrained weighted least squares is solved again
-on those very coalitions. Games come as the notebook writes them: dicts keyed by frozensets, and functions
-that accept only frozensets.
+Oracles: ``shap.KernelExplainer`` with every coalition (exact) on games (``lib.game_shapley``) and models; the
+Shapley axioms; the kernel's closed form. KernelSHAP is checked through what the answer evaluated: a :class:`Spy`
+records the rows its ``f`` receives, the coalitions are read back from them, their sizes are tested against the
+kernel's size distribution, and the constrained weighted least squares is solved again on those very coalitions.
+Games come as the notebook writes them: dicts keyed by frozensets, and functions that accept only frozensets.
 """
 
 from __future__ import annotations
@@ -17,7 +16,7 @@ import numpy as np
 from helpers.lib import ch02 as lib
 
 from ._core import Chapter, Exercise, Incorrect, StudentError, as_float_array, call, choice
-from ._idioms import Pitfall, Spy, check_seeded, close, diagnose, inputs_unchanged
+from ._idioms import Pitfall, Spy, check_seeded, close, diagnose, expect_close, inputs_unchanged
 
 # Tolerances (measured on float32 versions of the answers, 20-30 seeds each).
 # Games and kernel weights: the default 1e-6 of the scale (_idioms.close); float32 answers are off by
@@ -33,6 +32,10 @@ FIT_RTOL = 1e-4
 # five standard errors sqrt(n p_s (1 - p_s)) plus a floor of 2 (small expected counts): a correct sampler
 # fails with probability < 1e-5 (M - 1 sizes at 5.7e-7 each). At n = 4,000 and M = 12, uniform sizes miss
 # size 1 by 15 standard errors, uniform subsets miss size 6 by 47: both fail on every seed.
+# The subsets within a size: n draws of one of C equally likely subsets give D distinct ones, E[D] =
+# C (1 - q^n) with q = 1 - 1/C, Var[D] = C (C-1) (1 - 2/C)^n + C q^n - C^2 q^(2n) (the occupancy problem).
+# Allowed: D >= E[D] - 5 sd - 1. One permutation shared by all rows (nested coalitions) gives one subset
+# per size, contiguous or cyclic windows at most M.
 SIZE_Z, SIZE_FLOOR = 5.0, 2.0
 # Reading coalitions back: a feature comes from x or a background row when it equals it to 1e-5 of the
 # scale (float32 copies are off by < 1e-6); the test beds keep any two candidate values of a feature
@@ -55,10 +58,6 @@ def _weighted(table, players, weight, *, difference=True):
     return out
 
 
-def _shapley_weight(s, M):  # |S|!(M-|S|-1)!/M!
-    return math.factorial(s) * math.factorial(M - s - 1) / math.factorial(M)
-
-
 _SHAPLEY_PITFALLS = (
     Pitfall("empty coalition", lambda t, P: np.array([t[frozenset([i])] - t[frozenset()] for i in P]),
             "your values are the marginal contributions to the EMPTY coalition only, v({i}) - v(empty): average over "
@@ -67,59 +66,52 @@ _SHAPLEY_PITFALLS = (
             "your values are the marginal contributions to the coalition of ALL other players only, v(N) - v(N "
             "without i): average over every coalition S of the other players."),
     Pitfall("Banzhaf", lambda t, P: _weighted(t, P, lambda s, M: 1 / 2 ** (M - 1)),
-            "uniform weights: you averaged the marginal contributions over the 2^(M-1) coalitions with equal weights "
-            "(that is the Banzhaf value). The Shapley weight of a coalition S is |S|!(M-|S|-1)!/M!: coalitions of "
-            "rare sizes weigh more."),
-    Pitfall("factor", lambda t, P: _weighted(t, P, lambda s, M: _shapley_weight(s, M) * (M - s)),
-            "wrong combinatorial factor: your weights look like |S|!(M-|S|)!/M!. The Shapley weight is "
-            "|S|!(M-|S|-1)!/M! (the -1: player i itself is not among the M-|S| others)."),
-    Pitfall("no difference", lambda t, P: _weighted(t, P, _shapley_weight, difference=False),
+            "uniform weights: every coalition S weighs 1/2^(M-1) in your average (the Banzhaf value); the Shapley "
+            "weight is |S|!(M-|S|-1)!/M!, more for coalitions of rare sizes."),
+    Pitfall("factor", lambda t, P: _weighted(t, P, lambda s, M: 1 / math.comb(M, s)),  # |S|!(M-|S|)!/M!
+            "wrong combinatorial factor: your weights look like |S|!(M-|S|)!/M!; the Shapley weight is "
+            "|S|!(M-|S|-1)!/M! (player i itself is not among the M-|S| others)."),
+    Pitfall("no difference", lambda t, P: _weighted(t, P, lambda s, M: 1 / (M * math.comb(M - 1, s)), difference=False),
             "your values weigh v(S + i) alone: a marginal contribution is the difference v(S + i) - v(S)."),
     Pitfall("sorted", lambda t, P: lib.game_shapley(t, P)[np.argsort(P) if len({type(p) for p in P}) == 1
                                                           else slice(None)],
-            "your values are right but listed in the sorted order of the players: return phi[k] for players[k], in "
-            "the order `players` was given."),
+            "your values are right but listed in the sorted order of the players: return phi[k] for players[k]."),
 )
 
 
-def _misuse(error, as_dict):
-    """The Incorrect for an answer that queried the game in a way the task does not allow, or None."""
-    text, kind = str(error), "a dict {frozenset: worth} (like D1's game)" if as_dict else "a function"
-    if isinstance(error, lib.NotACoalition) or "unhashable" in text or (
-            as_dict and isinstance(error, KeyError) and type(error.args[0]) is not frozenset):
-        return Incorrect(f"your function asked the game for the worth of something that is not a frozenset "
-                         f"({type(error).__name__}: {error}): build every coalition as a frozenset, "
-                         "`frozenset(combo)`, `S | {i}`.")
-    if isinstance(error, TypeError) and ("not callable" in text or "subscriptable" in text):
-        return Incorrect(f"the game was {kind} and your function {'called' if as_dict else 'indexed'} it: "
-                         "a game comes as a dict OR as a function; look a dict up as `v[S]`, call a "
-                         "function as `v(S)`.")
-    return None
-
-
 def _shapley_of(answer, table, players, *, as_dict):
+    """The answer's values on the game, given as a dict or as a function; misuses of the game are named."""
     game = dict(table) if as_dict else lib.StrictGame(table, players)
     try:
         result = call(answer, game, list(players))
     except StudentError as failure:
-        raise _misuse(failure.error, as_dict) or failure from None
+        error, text = failure.error, str(failure.error)
+        if isinstance(error, lib.NotACoalition) or "unhashable" in text or (
+                as_dict and isinstance(error, KeyError) and type(error.args[0]) is not frozenset):
+            raise Incorrect(f"your function asked the game for the worth of something that is not a frozenset "
+                            f"({type(error).__name__}: {error}): build every coalition as a frozenset, "
+                            "`frozenset(combo)`, `S | {i}`.") from None
+        if isinstance(error, TypeError) and ("not callable" in text or "subscriptable" in text):
+            raise Incorrect(f"the game was {'a dict {frozenset: worth}' if as_dict else 'a function'} and your "
+                            f"function {'called' if as_dict else 'indexed'} it: a game comes as a dict OR as a "
+                            "function; look a dict up as `v[S]`, call a function as `v(S)`.") from None
+        raise
     if as_dict and (game.keys() != table.keys() or any(game[S] is not table[S] for S in table)):
         raise Incorrect("your function changed the game dict it was given: keep nothing in it.")
     if isinstance(result, dict):
-        raise Incorrect("your result is a dict: return an array with one value per player, in the order of "
-                        "`players`.")
+        raise Incorrect("your result is a dict: return an array with one value per player, in the order of `players`.")
     return as_float_array(result, "your Shapley values", shape=(len(players),))
 
 
-def _compare(phi, table, players, kind):
-    """Pass if phi are the exact values; else name the pitfall, or the failed efficiency."""
-    exact, total = lib.game_shapley(table, players), table[frozenset(players)] - table[frozenset()]
-    otherwise = (f"on a {len(players)}-player game given as a {kind} your values add up correctly "
-                 "(efficiency holds) but differ from shap's exact Shapley values: check that every "
-                 "coalition S of the OTHER players appears once, with weight |S|!(M-|S|-1)!/M!.")
-    if not close(phi.sum(), total, scale=max(1.0, abs(total))):
+def _compare(phi, table, players, kind, otherwise=None):
+    """Pass if phi are the exact values; else name the pitfall, the failed efficiency, or ``otherwise``."""
+    total = table[frozenset(players)] - table[frozenset()]
+    otherwise = otherwise or (f"on a {len(players)}-player game given as a {kind} your values add up correctly "
+                              "(efficiency holds) but differ from shap's exact Shapley values: check that every "
+                              "coalition S of the OTHER players appears once, with weight |S|!(M-|S|-1)!/M!.")
+    if not close(phi.sum(), total):
         otherwise = f"efficiency fails: your values sum to {phi.sum():.6g} but v(N) - v(empty) = {total:.6g}."
-    diagnose(phi, exact, _SHAPLEY_PITFALLS, (table, players), otherwise=otherwise)
+    diagnose(phi, lib.game_shapley(table, players), _SHAPLEY_PITFALLS, (table, players), otherwise=otherwise)
 
 
 def _check_shapley_values(answer, *, seed=0, n_players=4, players=None):
@@ -134,30 +126,36 @@ def _check_shapley_values(answer, *, seed=0, n_players=4, players=None):
         (dummy, *pair) = players[:3]
         game = lib.dividend_game(players, rng, symmetric=pair, dummy=dummy)
         phi = _shapley_of(answer, game, players, as_dict=True)
-        if not close(phi[1], phi[2], scale=max(1.0, np.abs(phi).max())):
-            raise Incorrect(f"symmetry fails: players {pair[0]!r} and {pair[1]!r} are interchangeable "
-                            "(v(S + i) = v(S + j) for every S without both) but get different values.")
-        if not close(phi[0], 0.0, scale=max(1.0, np.abs(phi).max())):
-            raise Incorrect(f"dummy fails: player {dummy!r} adds nothing to any coalition (v(S + {dummy!r}) = v(S)) "
-                            f"but gets {phi[0]:.4g}, not 0.")
+        scale = max(1.0, np.abs(phi).max())
+        expect_close(phi[1], phi[2], f"symmetry fails: players {pair[0]!r} and {pair[1]!r} are interchangeable "
+                     "(v(S + i) = v(S + j) for every S without both) but get different values.", scale=scale)
+        expect_close(phi[0], 0.0, f"dummy fails: player {dummy!r} adds nothing to any coalition "
+                     f"(v(S + {dummy!r}) = v(S)) but gets {phi[0]:.4g}, not 0.", scale=scale)
         _compare(phi, game, players, "dict")
     first, second = (lib.dividend_game(players, rng) for _ in range(2))
     both = {S: first[S] + second[S] for S in first}
     phi = _shapley_of(answer, both, players, as_dict=False)
-    if not close(phi, _shapley_of(answer, first, players, as_dict=True)
-                 + _shapley_of(answer, second, players, as_dict=False)):
-        raise Incorrect("additivity fails: the values of the game v + w differ from the values of v plus the values "
-                        "of w. Does your function keep results from an earlier call (a cache keyed by coalition "
-                        "only)?")
+    parts = _shapley_of(answer, first, players, as_dict=True) + _shapley_of(answer, second, players, as_dict=False)
+    expect_close(phi, parts, "additivity fails: the values of the game v + w differ from the values of v plus those "
+                 "of w. Does your function keep results from an earlier call (a cache keyed by coalition only)?")
     _compare(phi, both, players, "function")
 
 
-# Exercise 2.2: the Shapley kernel weight
+# Exercises 2.2 and 2.3: the Shapley kernel weight, KernelSHAP
+
+
+_FORMULA = "(M-1) / (C(M, s) s (M-s))"
+_UNIFORM = (f"uniform instead of Shapley-kernel weights: a coalition of size s weighs {_FORMULA}, most for the "
+            "smallest and largest coalitions.")
+_NO_BINOMIAL = ("your weights miss the binomial coefficient: (M-1)/(s(M-s)) is the weight of ALL coalitions of size s "
+                "together; one coalition gets that divided by their number, C(M, s).")
+_SWAPPED = "your masks are swapped: z_j = 1 means feature j takes its value from x, z_j = 0 from the background."
+_INFINITE = ("the empty and the full coalition have infinite kernel weight; do not put them in the regression, "
+             "enforce them as constraints (phi_0 = E[f(background)], sum of phi = f(x) - phi_0).")
 
 
 def _kernel(M, s):
     """The Shapley kernel weight of one coalition of size s (an int or an array of ints) among M."""
-    s = np.asarray(s)
     return (M - 1) / (np.vectorize(math.comb, otypes=[float])(M, s) * s * (M - s))
 
 
@@ -169,31 +167,19 @@ def _check_kernel_weight(answer, *, sizes=(5, 2, 3, 8)):  # 5 first: it tells th
                             f"function returned {[type(w).__name__ for w in got]}.")
         got = np.array(got, dtype=float)
         if not (np.isinf(got[[0, M]]) & (got[[0, M]] > 0)).all():
-            raise Incorrect(f"shapley_kernel_weight({M}, 0) and ({M}, {M}) are {got[0]:.4g} and {got[M]:.4g}: "
-                            "the empty and the full coalition have INFINITE weight (return math.inf); "
-                            "KernelSHAP enforces them as constraints instead of fitting them.")
+            raise Incorrect(f"shapley_kernel_weight({M}, 0) and ({M}, {M}) are {got[0]:.4g} and {got[M]:.4g}: the "
+                            "empty and the full coalition have INFINITE weight (return math.inf); KernelSHAP "
+                            "enforces them as constraints instead of fitting them.")
         if M < 2:
             continue
         s, inner = np.arange(1, M), got[1:M]
-        diagnose(inner, _kernel(M, s), _weight_pitfalls(M, inner[0] / _kernel(M, 1)),
-                 (M, s, inner), scale=_kernel(M, 1),
-                 otherwise=f"for M = {M} your weights do not match (M-1) / (C(M, s) s (M-s)), which is symmetric "
-                 "(sizes s and M - s weigh the same): check the binomial coefficient C(M, s).")
-
-
-def _weight_pitfalls(M, ratio):
-    return (
-        Pitfall("uniform", lambda M, s, w: np.full(M - 1, w[0]),
-                f"uniform instead of Shapley-kernel weights: your weights for M = {M} are the same for every "
-                "coalition size; the Shapley kernel puts most weight on the smallest and largest coalitions."),
-        Pitfall("no binomial", lambda M, s, w: (M - 1) / (s * (M - s)),
-                "your weight is (M-1)/(s(M-s)), the weight of ALL coalitions of size s together; one coalition "
-                "gets that divided by their number, C(M, s)."),
-        Pitfall("multiple", lambda M, s, w: ratio * _kernel(M, s),
-                f"your weights are {ratio:.4g} times the Shapley kernel: use exactly (M-1) / (C(M, s) s (M-s))."))
-
-
-# Exercise 2.3: KernelSHAP
+        diagnose(inner, _kernel(M, s), (
+            Pitfall("uniform", lambda M, s, w: np.full(M - 1, w[0]), _UNIFORM),
+            Pitfall("no binomial", lambda M, s, w: (M - 1) / (s * (M - s)), _NO_BINOMIAL),
+            Pitfall("multiple", lambda M, s, w: w[0] / _kernel(M, 1) * _kernel(M, s), f"your weights are "
+                    f"{inner[0] / _kernel(M, 1):.4g} times the Shapley kernel: use exactly {_FORMULA}.")
+        ), (M, s, inner), scale=_kernel(M, 1), otherwise=f"for M = {M} your weights do not match {_FORMULA}, which "
+                 "is symmetric (sizes s and M - s weigh the same): check the binomial coefficient C(M, s).")
 
 
 def _wls(f, x, background, masks, weights, *, swap=False):
@@ -202,13 +188,8 @@ def _wls(f, x, background, masks, weights, *, swap=False):
     return lib.kernel_regression(f, x, background, masks, weights, worth=worth)
 
 
-_SWAPPED = "your masks are swapped: z_j = 1 means feature j takes its value from x, z_j = 0 from the background."
-_INFINITE = ("the empty and the full coalition have infinite kernel weight; do not put them in the regression, "
-             "enforce them as constraints (phi_0 = E[f(background)], sum of phi = f(x) - phi_0).")
-
-
 def _kernel_shap_of(answer, f, x, background, n_samples, seed):
-    """The answer's values (checked for efficiency) and the Spy that recorded what f was called on."""
+    """The answer's values (checked for efficiency) and the coalitions it evaluated: (phi, masks, counts)."""
     spy = Spy(f)
     try:
         with inputs_unchanged(x=x, background=background):
@@ -221,81 +202,45 @@ def _kernel_shap_of(answer, f, x, background, n_samples, seed):
         raise Incorrect(f"your values contain NaN: {_INFINITE}")
     phi = as_float_array(result, "your SHAP values", shape=(len(x),))
     if spy.n_calls > MAX_F_CALLS:
-        raise Incorrect(f"your function called f {spy.n_calls} times; the task allows {MAX_F_CALLS} "
-                        "(the background, x, and all coalitions' rows stacked into ONE array of shape "
-                        "(K*B, M)). Build the mixed rows first, then evaluate them in one call.")
+        raise Incorrect(f"your function called f {spy.n_calls} times; the task allows {MAX_F_CALLS} (the background, "
+                        "x, and all coalitions' rows stacked into ONE array of shape (K*B, M)).")
     target = f(x[None, :])[0] - f(background).mean()
     if not close(phi.sum(), target, rtol=KERNEL_RTOL, scale=max(1.0, abs(target), np.abs(phi).max())):
-        raise Incorrect(f"efficiency fails: your values sum to {phi.sum():.6g} but f(x) - E[f(background)] "
-                        f"= {target:.6g}. Add the efficiency constraint (eliminate one coefficient: "
-                        "phi_M = total - sum of the others).")
-    return phi, spy
-
-
-def _evaluated(spy, x, background):
-    """The coalitions the answer evaluated, read back from the rows its f received: (masks, counts)."""
-    try:
-        return lib.read_coalitions(spy.inputs, x, background, rtol=ROW_RTOL)
+        raise Incorrect(f"efficiency fails: your values sum to {phi.sum():.6g} but f(x) - E[f(background)] = "
+                        f"{target:.6g}. Add the constraint: phi_M = total - sum of the others.")
+    try:  # the coalitions, read back from the rows f received
+        return (phi, *lib.read_coalitions(spy.inputs, x, background, rtol=ROW_RTOL))
     except ValueError as error:
         raise Incorrect(str(error)) from None
 
 
 def _check_enumerated(answer, f, x, background, n_samples, seed, exact):
-    phi, spy = _kernel_shap_of(answer, f, x, background, n_samples, seed)
-    M, (masks, _) = len(x), _evaluated(spy, x, background)
+    (phi, masks, _), M = _kernel_shap_of(answer, f, x, background, n_samples, seed), len(x)
     if len(masks) != 2 ** M - 2:
-        raise Incorrect(f"with n_samples = {n_samples} >= 2^M - 2 = {2 ** M - 2} your function must use "
-                        f"every coalition (once each, weighted by the kernel); it evaluated {len(masks)} "
-                        "different coalitions. Check the switch `2 ** M - 2 <= n_samples`.")
+        raise Incorrect(f"with n_samples = {n_samples} >= 2^M - 2 = {2 ** M - 2} your function must use every "
+                        f"coalition once; it evaluated {len(masks)} different ones. Check the switch "
+                        "`2 ** M - 2 <= n_samples`.")
     s = masks.sum(axis=1)
     pitfalls = (
-        Pitfall("uniform", lambda m: _wls(f, x, background, m, np.ones(len(m))),
-                "uniform instead of Shapley-kernel weights: with every coalition in the regression, each must be "
-                "weighted by (M-1) / (C(M, s) s (M-s))."),
-        Pitfall("no binomial", lambda m: _wls(f, x, background, m, (M - 1) / (s * (M - s))),
-                "your weights miss the binomial coefficient: (M-1)/(s(M-s)) is the weight of all coalitions of size "
-                "s together, one coalition gets (M-1) / (C(M, s) s (M-s))."),
+        Pitfall("uniform", lambda m: _wls(f, x, background, m, np.ones(len(m))), _UNIFORM),
+        Pitfall("no binomial", lambda m: _wls(f, x, background, m, (M - 1) / (s * (M - s))), _NO_BINOMIAL),
         Pitfall("swapped", lambda m: _wls(f, x, background, ~m, _kernel(M, s), swap=True), _SWAPPED))
     diagnose(phi, exact, pitfalls, (masks,), rtol=KERNEL_RTOL,
-             otherwise=f"with n_samples >= 2^M - 2 = {2 ** M - 2} every coalition is used once and the "
-             "result must equal shap.KernelExplainer's exact values on the same background; yours "
-             f"differ by up to {np.abs(phi - exact).max():.3g}.")
-
-
-def _check_subsets_uniform(masks, counts, M):
-    """Within each size, the subsets must be uniformly random: count the distinct ones drawn.
-
-    n draws of one of C equally likely subsets give D distinct ones with E[D] = C (1 - q^n), q = 1 - 1/C,
-    Var[D] = C (C-1) (1 - 2/C)^n + C q^n - C^2 q^(2n) (the occupancy problem). A correct sampler keeps
-    D >= E - 5 sd - 1; one permutation shared by all rows (nested coalitions) gives one subset per size,
-    contiguous or cyclic windows at most M.
-    """
-    sizes = masks.sum(axis=1)
-    for s in range(1, M):
-        C, n = math.comb(M, s), int(counts[sizes == s].sum())
-        if C < 5 or n < 20:
-            continue
-        q = 1 - 1 / C
-        expected = C * (1 - q ** n)
-        sd = np.sqrt(max(C * (C - 1) * (1 - 2 / C) ** n + C * q ** n - C ** 2 * q ** (2 * n), 0.0))
-        distinct = int(np.count_nonzero(sizes == s))
-        if distinct < expected - SIZE_Z * sd - 1:
-            raise Incorrect(f"your {n} coalitions of size {s} contain only {distinct} different subsets, where "
-                            f"uniformly random subsets of that size give about {expected:.0f}: after drawing the "
-                            "size, draw a NEW uniformly random subset for each coalition (e.g. "
-                            "`rng.permutation(M)[:s]` per row, or `rng.random((K, M)).argsort(axis=1) < s[:, None]`).")
+             otherwise=f"with n_samples >= 2^M - 2 = {2 ** M - 2} every coalition is used once, weighted by "
+             f"{_FORMULA}, and the result must equal shap.KernelExplainer's exact values on the same background; "
+             f"yours differ by up to {np.abs(phi - exact).max():.3g}.")
 
 
 def _check_sampled(answer, f, x, background, n_samples, seed):
     M, evaluated = len(x), []
 
     def run(random_state):
-        phi, spy = _kernel_shap_of(answer, f, x, background, n_samples, random_state)
-        evaluated.append(_evaluated(spy, x, background))
-        if evaluated[-1][1].sum() != n_samples:
-            raise Incorrect(f"with n_samples = {n_samples} < 2^M - 2 = {2 ** M - 2} your function must draw "
-                            "exactly n_samples coalitions of sizes 1 to M-1, with replacement, and evaluate "
-                            f"each, repeats included; it evaluated {evaluated[-1][1].sum()} (counting repeats).")
+        phi, *read = _kernel_shap_of(answer, f, x, background, n_samples, random_state)
+        evaluated.append(read)
+        if read[1].sum() != n_samples:
+            raise Incorrect(f"with n_samples = {n_samples} < 2^M - 2 = {2 ** M - 2} your function must draw exactly "
+                            "n_samples coalitions of sizes 1 to M-1, with replacement, and evaluate each (repeats "
+                            f"too); it evaluated {read[1].sum()}.")
         return phi
 
     phi = check_seeded(run, seed, none_varies=True)
@@ -306,10 +251,18 @@ def _check_sampled(answer, f, x, background, n_samples, seed):
     worst = np.argmax(np.abs(drawn - n_samples * p) - band)
     if abs(drawn[worst] - n_samples * p[worst]) > band[worst]:
         raise Incorrect(f"the sizes of your {n_samples} coalitions do not follow the Shapley kernel: "
-                        f"{drawn[worst]:.0f} have size {worst + 1}, where sizes drawn with probability "
-                        f"proportional to (M-1)/(s(M-s)) give {n_samples * p[worst]:.0f} +- {band[worst]:.0f}. "
-                        "Draw the size first (`rng.choice`), then a uniformly random subset of that size.")
-    _check_subsets_uniform(masks, counts, M)
+                        f"{drawn[worst]:.0f} have size {worst + 1}, where sizes drawn with probability proportional to "
+                        f"(M-1)/(s(M-s)) give {n_samples * p[worst]:.0f} +- {band[worst]:.0f}. Draw the size first "
+                        "(`rng.choice`), then a uniformly random subset of that size.")
+    for s in range(1, M):
+        C, n, distinct = math.comb(M, s), int(counts[masks.sum(axis=1) == s].sum()), np.sum(masks.sum(axis=1) == s)
+        q = 1 - 1 / C
+        sd = np.sqrt(max(C * (C - 1) * (1 - 2 / C) ** n + C * q ** n - C ** 2 * q ** (2 * n), 0.0))
+        if C >= 5 and n >= 20 and distinct < C * (1 - q ** n) - SIZE_Z * sd - 1:
+            raise Incorrect(f"your {n} coalitions of size {s} contain only {distinct} different subsets, where "
+                            f"uniformly random subsets of that size give about {C * (1 - q ** n):.0f}: draw a NEW "
+                            "uniformly random subset for each coalition (`rng.permutation(M)[:s]` per row, or "
+                            "`rng.random((K, M)).argsort(axis=1) < s[:, None]`).")
     if np.linalg.matrix_rank(masks[:, :-1].astype(float) - masks[:, -1:]) < M - 1:
         return  # too few distinct coalitions to pin the values down (rare at the boundary): skip
     pitfalls = (
@@ -331,34 +284,23 @@ def _check_kernel_shap(answer, *, seed=0, n_features=4, n_background=6, n_sample
         _check_enumerated(answer, f, x, background, n, seed, exact)
     _check_sampled(answer, f, x, background, K - 1, seed)
     _check_sampled(answer, *lib.kernel_problem(rng, n_sampled, n_background), n_samples, seed)
-    f, x, background = lib.kernel_problem(rng, 1, n_background)  # M = 1: no coalition but the empty and full ones
-    _kernel_shap_of(answer, f, x, background, 1, seed)  # checks efficiency: phi = [f(x) - base]
+    _kernel_shap_of(answer, *lib.kernel_problem(rng, 1, n_background), 1, seed)  # M = 1: phi = [f(x) - base]
 
 
 # Drill D1
 
 
 def _check_d1(marginals, phi):
-    game, orderings, players = lib.D1_GAME, lib.D1_ORDERINGS, lib.D1_PLAYERS
-    marginals = as_float_array(marginals, "d1_marginals", shape=(len(orderings), len(players)))
-    phi = as_float_array(phi, "d1_phi", shape=(len(players),))
-    total = game[frozenset(players)] - game[frozenset()]
-    for k, order in enumerate(orderings):
-        path, before = " -> ".join(order), frozenset()
-        for player in order:
-            j = players.index(player)
+    game, players = lib.D1_GAME, list(lib.D1_PLAYERS)
+    marginals = as_float_array(marginals, "d1_marginals", shape=(len(lib.D1_ORDERINGS), len(players)))
+    for k, order in enumerate(lib.D1_ORDERINGS):
+        for n, player in enumerate(order):
+            before, j = frozenset(order[:n]), players.index(player)
             if not close(marginals[k, j], game[before | {player}] - game[before]):
-                raise Incorrect(f"ordering {path}: the contribution of {player} is off. It is v(players before "
-                                f"{player}, plus {player}) - v(players before {player}); column {j} holds player "
-                                f"{player}.")
-            before = before | {player}
-    for pitfall in _SHAPLEY_PITFALLS[:2]:
-        if close(phi, pitfall.compute(game, list(players))):
-            raise Incorrect(pitfall.message)
-    if not close(phi.sum(), total):
-        raise Incorrect(f"efficiency fails: your values sum to {phi.sum():g} but v(ABC) - v(empty) = {total:g}.")
-    if not close(phi, marginals.mean(axis=0)):
-        raise Incorrect("d1_phi should be the average of the rows of d1_marginals: every ordering is equally likely.")
+                raise Incorrect(f"ordering {' -> '.join(order)}: the contribution of {player} is off. It is "
+                                f"v(S + {player}) - v(S), S the players before {player}, and goes in column {j}.")
+    _compare(as_float_array(phi, "d1_phi", shape=(len(players),)), game, players, "dict", otherwise="d1_phi should "
+             "be the average of the rows of d1_marginals: every ordering is equally likely.")
 
 
 _KERNEL_SECTION = "5. KernelSHAP: Shapley values by weighted linear regression"

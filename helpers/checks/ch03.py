@@ -13,12 +13,11 @@ from lime.lime_tabular import LimeTabularExplainer
 from scipy import stats
 from sklearn.linear_model import LinearRegression, Ridge
 from sklearn.metrics import jaccard_score
-from sklearn.preprocessing import StandardScaler
 
 from helpers.lib import ch03 as lib
 
 from ._core import Chapter, Exercise, Incorrect, as_float_array, call, choice
-from ._idioms import Pitfall, Spy, check_seeded, close, diagnose, inputs_unchanged
+from ._idioms import Pitfall, Spy, check_seeded, close, diagnose, expect_close, inputs_unchanged
 
 # The surrogate is recomputed on the answer's own perturbations, so only rounding separates it from
 # a correct answer: float32 arithmetic through the weighted least-squares solve moved coef,
@@ -57,49 +56,33 @@ def _field(result, key, what, shape):
 # Exercise 3.1: lime_explain
 
 
-def _problem(seed, n_features, constant):
-    """Features on very different scales, one constant column, an instance far from the mean."""
-    rng = np.random.default_rng(seed)
-    scales = np.exp(rng.uniform(np.log(0.05), np.log(50.0), n_features))
-    X_train = rng.normal(size=n_features) * scales * 3 + rng.standard_normal((300, n_features)) * scales
-    if constant is not None:
-        X_train[:, constant] = np.round(X_train[0, constant])  # an integer: its std is exactly 0
-    scale = StandardScaler(with_mean=False).fit(X_train).scale_  # lime's: std (ddof 0), 1 if constant
-    mean = X_train.mean(axis=0)
-    return rng, X_train, mean + rng.choice([-1.0, 1.0], n_features) * 1.2 * scale, scale, mean
-
-
-def _explain(answer, f, problem, width, n_samples, seed, constant):
+def _explain(answer, bed, width, n_samples, seed, constant):
     """Call the answer with a spy for f, check the rows it evaluated; return coef, intercept, r2, spy, u."""
-    _, X_train, x, scale, mean = problem
-    spy, x, X_train, state = Spy(f), x.copy(), X_train.copy(), np.random.get_state()
+    spy, x, X_train, state = Spy(bed.f), bed.x.copy(), bed.X_train.copy(), np.random.get_state()
     with inputs_unchanged(x=x, X_train=X_train):
         result = call(answer, spy, x, X_train, kernel_width=width, n_samples=n_samples, random_state=seed)
     if np.random.get_state()[2] != state[2] or not np.array_equal(np.random.get_state()[1], state[1]):
         raise Incorrect("your function used numpy's global generator (np.random.seed, np.random.normal...): "
                         "draw everything from one `np.random.default_rng(random_state)`.")
-    U = _check_perturbations(spy, x, scale, mean, n_samples, constant)  # before the result: it names the cause
+    U = _check_perturbations(spy, bed, n_samples, constant)  # before the result: it names the cause
     return (_field(result, "coef", _RESULT, x.shape), float(_field(result, "intercept", _RESULT, ())),
             float(_field(result, "r2", _RESULT, ())), spy, U)
 
 
-def _check_perturbations(spy, x, scale, mean, n_samples, constant):
+def _check_perturbations(spy, bed, n_samples, constant):
     """The rows f was called on must be n_samples independent draws of x + scale * N(0, I)."""
-    Z = spy.rows if spy.n_calls else np.empty((0, len(x)))
-    is_x = np.all(Z == x, axis=1)
-    if len(Z) != n_samples:
-        extra = " (one is x itself: the intercept is the surrogate's value at x, not f(x))" if is_x.any() else ""
-        raise Incorrect(f"f was called on {len(Z)} rows in total for n_samples={n_samples}{extra}: evaluate "
-                        "f on exactly n_samples perturbations.")
-    if is_x.any():
-        raise Incorrect("one of your perturbations is x itself (lime makes x its first row); the task asks for "
-                        "n_samples random perturbations, with x not inserted.")
-    U, n = (Z - x) / scale, len(Z)
+    Z, scale = (spy.rows if spy.n_calls else np.empty((0, len(bed.x)))), bed.scale
+    has_x = bool(np.all(Z == bed.x, axis=1).any())
+    if len(Z) != n_samples or has_x:
+        raise Incorrect(f"f was called on {len(Z)} rows in total for n_samples={n_samples}" + (", one of them x itself "
+                        "(lime makes x its first row; the intercept is the surrogate's value at x, not f(x))" if has_x
+                        else "") + ": evaluate f on exactly n_samples random perturbations, none of them x.")
+    U, n = (Z - bed.x) / scale, len(Z)
     spread, slack = U.std(axis=0), STAT_Z / np.sqrt(n)
     if constant is not None and spread[constant] < 0.5:
         raise Incorrect("your perturbations hardly move a constant feature: " + _CONSTANT.format(constant))
     if np.any(np.abs(U.mean(axis=0)) > slack):
-        at_mean = np.all(np.abs(((Z - mean) / scale).mean(axis=0)) <= slack)
+        at_mean = np.all(np.abs(((Z - bed.mean) / scale).mean(axis=0)) <= slack)
         raise Incorrect("your perturbations are " + ("centred on the training mean (lime's default, sample_around"
                         "_instance=False); this task samples around x" if at_mean else "not centred on x") +
                         ": z = x + scale * standard normal noise.")
@@ -138,9 +121,9 @@ def _kernel(U, width, denominator=2.0):
     return np.exp(-np.sum(U ** 2, axis=1) / (denominator * width ** 2))
 
 
-def _coef_pitfalls(U, Z, x, y, X_train, width, given, constant):
-    pi, p, ddof1 = _kernel(U, width), U.shape[1], X_train.std(axis=0, ddof=1)
-    U1 = (Z - x) / np.where(ddof1 > 0, ddof1, 1.0)
+def _coef_pitfalls(U, Z, bed, y, width, given, constant):
+    pi, p, ddof1 = _kernel(U, width), U.shape[1], bed.X_train.std(axis=0, ddof=1)
+    U1, x = (Z - bed.x) / np.where(ddof1 > 0, ddof1, 1.0), bed.x
     fits = [
         (lambda: _wls(U, y, np.ones(len(y))), "no proximity weighting: every perturbation counts the same. "
          "Weight sample i by the kernel pi_i = exp(-d_i^2 / (2 w^2)) in the least-squares fit." + _KERNEL),
@@ -160,7 +143,8 @@ def _coef_pitfalls(U, Z, x, y, X_train, width, given, constant):
     ]
     if constant is not None:
         kept = np.arange(p) != constant
-        fits.append((lambda: (0, np.insert(_wls(U[:, kept], y, pi)[1], constant, 0.0)), "your fit drops the constant feature: " + _CONSTANT.format(constant)))
+        fits.append((lambda: (0, np.insert(_wls(U[:, kept], y, pi)[1], constant, 0.0)),
+                     "your fit drops the constant feature: " + _CONSTANT.format(constant)))
     for wrong, said in ((0.75, "0.75"), (np.sqrt(p), "sqrt(n_features)")) if given is None else ():
         fits.append((lambda wrong=wrong: _wls(U, y, _kernel(U, wrong)),
                      f"with kernel_width=None use lime's default 0.75 * sqrt(n_features), not {said}."))
@@ -169,25 +153,21 @@ def _coef_pitfalls(U, Z, x, y, X_train, width, given, constant):
 
 def _nonlinear_case(answer, seed, n_features, n_samples, width, constant, random_state):
     """The surrogate recomputed exactly on the answer's own perturbations of a sine model."""
-    problem = rng, X_train, x, scale, mean = _problem(seed + 1000, n_features, constant)
-    amplitude = rng.uniform(0.5, 1.5, n_features) * rng.choice([-1, 1], n_features)
-    phase = rng.uniform(0, 2 * np.pi, n_features)
-    def f(Z):
-        return np.sin(1.5 * (Z - x) / scale + phase) @ amplitude
-    coef, intercept, r2, spy, U = _explain(answer, f, problem, width, n_samples, random_state, constant)
+    bed = lib.lime_bed(seed + 1000, n_features, constant=constant, model="sine")
+    coef, intercept, r2, spy, U = _explain(answer, bed, width, n_samples, random_state, constant)
     y = np.concatenate([np.atleast_1d(out) for out in spy.outputs]).astype(float)
     used = 0.75 * np.sqrt(n_features) if width is None else width
     pi = _kernel(U, used)
     b, c = _wls(U, y, pi)
-    diagnose(coef, c, _coef_pitfalls(U, spy.rows, x, y, X_train, used, width, constant), rtol=FIT_RTOL,
+    diagnose(coef, c, _coef_pitfalls(U, spy.rows, bed, y, used, width, constant), rtol=FIT_RTOL,
              otherwise=f"on a non-linear model (kernel_width={width}) your coefficients are not the weighted "
                        "least-squares fit on the perturbations you drew.")
     diagnose(intercept, b, [
-        Pitfall("at the mean", lambda: b + c @ ((mean - x) / scale), "your intercept is the surrogate's value at "
-                "the training mean (lime's `explanation.intercept`); the task asks for its value at x (lime's "
-                "`local_pred`)."),
-        Pitfall("f(x)", lambda: float(f(x[None])[0]), f"your intercept is f(x), the model's value; the task asks "
-                f"for {_NOT_X}."),
+        Pitfall("at the mean", lambda: b + c @ ((bed.mean - bed.x) / bed.scale), "your intercept is the surrogate's "
+                "value at the training mean (lime's `explanation.intercept`); the task asks for its value at x "
+                "(lime's `local_pred`)."),
+        Pitfall("f(x)", lambda: float(bed.f(bed.x[None])[0]), "your intercept is f(x), the model's value; the task "
+                f"asks for {_NOT_X}."),
         Pitfall("mean of y", lambda: np.average(y, weights=pi), "your intercept is the weighted mean of f over the "
                 f"perturbations; the task asks for {_NOT_X}."),
     ], rtol=FIT_RTOL, otherwise=f"your intercept is not {_NOT_X}.")
@@ -197,29 +177,23 @@ def _nonlinear_case(answer, seed, n_features, n_samples, width, constant, random
                 "fidelity is the weighted R^2: weight the squared errors and the spread by the kernel." + _R2),
         Pitfall("plain mean", lambda: _weighted_r2(y, fitted, pi, centre=y.mean()), "your R^2 measures the "
                 "spread around the plain mean of y; use the weighted mean np.average(y, weights=pi)." + _R2),
-    ], rtol=FIT_RTOL, otherwise="your r2 is not the kernel-weighted R^2 of your surrogate on your perturbations."
-                                + _R2)
+    ], rtol=FIT_RTOL, otherwise="your r2 is not the weighted R^2 of your surrogate on your perturbations." + _R2)
     return coef
 
 
 def _lime_library_case(answer, seed, n_features, n_samples, constant):
     """Against lime itself (other random numbers) on an additive model with separated effects."""
-    problem = rng, X_train, x, scale, mean = _problem(seed + 2000, n_features, constant)
-    per_std = rng.permutation(np.geomspace(3.0, 3.0 / 2 ** (n_features - 1), n_features))
-    per_std *= rng.choice([-1, 1], n_features)
-    def f(Z):
-        return ((Z - mean) / scale) @ per_std + 0.3 * np.tanh((Z - mean) / scale).sum(axis=1)
-    coef, intercept, *_ = _explain(answer, f, problem, None, n_samples, seed, constant)
-    explanation = LimeTabularExplainer(X_train, mode="regression", discretize_continuous=False,
+    bed = lib.lime_bed(seed + 2000, n_features, constant=constant, model="additive")
+    coef, intercept, *_ = _explain(answer, bed, None, n_samples, seed, constant)
+    explanation = LimeTabularExplainer(bed.X_train, mode="regression", discretize_continuous=False,
                                        sample_around_instance=True, feature_selection="none", random_state=seed
-                                       ).explain_instance(x, f, num_features=n_features, num_samples=n_samples,
+                                       ).explain_instance(bed.x, bed.f, num_features=n_features, num_samples=n_samples,
                                                           model_regressor=LinearRegression())
     library = np.array([dict(explanation.as_map()[1])[j] for j in range(n_features)])
     for yours, theirs, what in [(coef, library, "coefficients differ from lime's"),
                                 (intercept, explanation.local_pred[0], "intercept differs from lime's `local_pred`")]:
-        if not close(yours, theirs, rtol=LIME_RTOL, scale=np.max(np.abs(library))):
-            raise Incorrect(f"your {what} (sample_around_instance=True, discretize_continuous=False, plain least "
-                            "squares) by more than the sampling noise.")
+        expect_close(yours, theirs, f"your {what} (sample_around_instance=True, discretize_continuous=False, plain "
+                     "least squares) by more than the sampling noise.", rtol=LIME_RTOL, scale=np.max(np.abs(library)))
 
 
 def _check_lime_explain(answer, *, seed=0, n_features=5, n_samples=2000, kernel_width=0.8, constant=1):
@@ -240,12 +214,13 @@ def _top(w, k, *, signed=False, smallest=False, high_ties=False):
 
 
 def _jaccard(a, b, k, *, per_k=False, **options):
+    """The Jaccard index of the top-k sets of a and b (by |weight|, ties to the lower index), or a pitfall's."""
     A, B = _top(a, k, **options), _top(b, k, **options)
     return len(A & B) / (k if per_k else len(A | B))
 
 
 _JACCARD_PITFALLS = [
-    (dict(signed=True), "you ranked features by their signed weight: -9 matters as much as +9. Rank by |weight|."),
+    (dict(signed=True), "you ranked features by their signed weights: -9 matters as much as +9. Rank by |weight|."),
     (dict(smallest=True), "you took the k smallest weights; take the k largest in absolute value."),
     (dict(per_k=True), "you divided the overlap by k; the Jaccard index divides by the size of the union |A u B|."),
     (dict(high_ties=True), "on ties your top-k set takes the higher index; the task breaks ties by the lower index "
@@ -253,51 +228,20 @@ _JACCARD_PITFALLS = [
 
 
 def _check_topk_jaccard(answer, *, seed=0, n_features=8, n_pairs=6):
-    a, b = np.array([-9.0, 1.0, 8.0, -7.0, 0.5, 2.0]), np.array([9.0, -1.0, 8.5, 7.0, 0.4, -2.0])
-    cases = [(a, b, 3), (a, -a, 2), (a, b[::-1].copy(), 4),
-             (np.array([2.0, -2.0, 1.0, 0.0, 0.0]), np.array([1.5, 0.0, 0.0, 0.0, 0.0]), 1),       # ties
-             (np.array([0.0, 3.0, 0.0, 0.0, -1.0, 0.0]), np.array([1.0, 0.0, 2.0, 0.0, 0.0, 0.0]), 3)]  # zeros
-    rng = np.random.default_rng(seed)
-    for _ in range(n_pairs):
-        continuous = rng.standard_normal((2, n_features)) * rng.uniform(0.5, 3, n_features)
-        ties = rng.integers(-3, 4, (2, n_features)).astype(float)  # small integers: many ties
-        cases += [(*continuous, int(rng.integers(1, n_features))), (*ties, int(rng.integers(1, n_features)))]
-    cases.append((*continuous, n_features))
-    values = []
+    cases, values = lib.jaccard_cases(seed, n_features, n_pairs), []
     for a, b, k in cases:
         with inputs_unchanged(a=a, b=b):
             values.append(float(as_float_array(call(answer, a, b, k), "topk_jaccard's result", shape=())))
         if not 0.0 <= values[-1] <= 1.0:
             raise Incorrect(f"a Jaccard index lies in [0, 1]; yours is {values[-1]:.3f}.")
-    diagnose(values, [jaccard_score(*[np.isin(np.arange(len(w)), list(_top(w, k))) for w in (a, b)])
-                      for a, b, k in cases],  # a pitfall is named when it explains every case
-             [Pitfall(f"jaccard {i}", lambda o=o: [_jaccard(a, b, k, **o) for a, b, k in cases], message)
-              for i, (o, message) in enumerate(_JACCARD_PITFALLS)],
+    diagnose(values, [jaccard_score(lib.topk_mask(a, k), lib.topk_mask(b, k)) for a, b, k in cases],
+             [Pitfall(message, lambda o=o: [_jaccard(a, b, k, **o) for a, b, k in cases], message)
+              for o, message in _JACCARD_PITFALLS],  # a pitfall is named when it explains every case
              otherwise="your values are not the Jaccard index of the two top-k sets (by |weight|, ties to the "
                        "lower index) on some of the pairs checked.")
 
 
 # Drill D4: LIME instability
-
-
-def _diagnose_run(mine, expected, size, seed, setup):
-    """Name the cause of one run that differs from lime's, if it is one of the usual ones."""
-    lime_with = functools.partial(lib.lime_weights, setup.model.predict_proba, setup.x, setup.X_train,
-                                  n_samples=size, random_state=seed)
-    if np.count_nonzero(mine) <= 10 < setup.X_train.shape[1]:
-        raise Incorrect("some weights are zero: lime keeps only num_features=10 by default; ask for all "
-                        f"{setup.X_train.shape[1]}.")
-    for variant, message in [
-        (lambda: -expected, "your weights have the opposite sign: explain label 1 (explanation.as_map()[1])."),
-        (lambda: expected[np.argsort(-np.abs(expected), kind="stable")], "your weights are in the order of "
-         "`as_map()` (largest |weight| first), not in feature order: put the weight of feature j at position j."),
-        (lambda: lime_with(sample_around_instance=False)[0], "your explainer samples around the training mean, "
-         "lime's default (sample_around_instance=False): the task sets sample_around_instance=True."),
-        (lambda: lime_with(discretize_continuous=True)[0], "your explainer turns the features into quartile "
-         "indicators, lime's default: the task sets discretize_continuous=False."),
-    ]:
-        if close(mine, variant()):
-            raise Incorrect(message)
 
 
 def _check_d4_runs(answer, *, seed=0, seeds=lib.D4_SEEDS, sizes=lib.D4_SIZES):
@@ -310,48 +254,57 @@ def _check_d4_runs(answer, *, seed=0, seeds=lib.D4_SEEDS, sizes=lib.D4_SIZES):
         return _field(result, "weights", what, shape), _field(result, "r2", what, shape[:2])
     weights, r2 = run()
     expected = lib.lime_runs(setup.model.predict_proba, setup.x, setup.X_train, seeds=seeds, sizes=sizes)
-    match = np.array([[close(weights[s, i], expected["weights"][s, i]) for i in range(len(seeds))]
-                      for s in range(len(sizes))])
-    for s, i in zip(*np.nonzero(~match)):
-        _diagnose_run(weights[s, i], expected["weights"][s, i], sizes[s], seeds[i], setup)
+    match = np.array([[close(w, e) for w, e in zip(*runs)] for runs in zip(weights, expected["weights"])])
+    if not match.all():  # name the cause of the first run that differs from lime's
+        s, i = np.argwhere(~match)[0]
+        mine, right = weights[s, i], expected["weights"][s, i]
+        if np.count_nonzero(mine) <= 10 < shape[2]:
+            raise Incorrect(f"some weights are zero: lime keeps only num_features=10 by default; ask for all "
+                            f"{shape[2]}.")
+        lime_with = functools.partial(lib.lime_weights, setup.model.predict_proba, setup.x, setup.X_train,
+                                      n_samples=sizes[s], random_state=seeds[i])
+        for variant, message in [
+            (lambda: -right, "your weights have the opposite sign: explain label 1 (explanation.as_map()[1])."),
+            (lambda: right[np.argsort(-np.abs(right), kind="stable")], "your weights are in the order of `as_map()` "
+             "(largest |weight| first), not in feature order: put the weight of feature j at position j."),
+            (lambda: lime_with(sample_around_instance=False)[0], "your explainer samples around the training mean, "
+             "lime's default (sample_around_instance=False): the task sets sample_around_instance=True."),
+            (lambda: lime_with(discretize_continuous=True)[0], "your explainer turns the features into quartile "
+             "indicators, lime's default: the task sets discretize_continuous=False."),
+        ]:
+            if close(mine, variant()):
+                raise Incorrect(message)
         same = np.allclose(weights[s], weights[s, :1])
         if match.any() or same or not np.array_equal(run()[0], weights):
             raise Incorrect((f"all your runs with n_samples={sizes[s]} are the same" if same else f"your run for "
                              f"n_samples={sizes[s]}, seed {seeds[i]} differs from lime's") + ": the seed is not "
-                            "applied to every run. One explainer keeps one generator and every call moves it on "
-                            "(lime issue 309): build a fresh explainer with random_state=seed for every run.")
+                            "applied to every run (lime issue 309): use a new explainer per run (random_state=seed).")
         raise Incorrect(f"your run for n_samples={sizes[s]}, seed {seeds[i]} differs from lime's with the "
                         "settings of the task (weights[s, i] for sizes[s] and seeds[i]).")
-    if not close(r2, expected["r2"]):
-        raise Incorrect("your weights match lime's, but r2[s, i] should be that run's explanation.score.")
+    expect_close(r2, expected["r2"], "your weights match lime's, but r2[s, i] should be that run's explanation.score.")
     return f"all {match.size} runs match lime's, seed by seed. More checks run when the notebook is graded."
 
 
 def _agreement_pitfalls(weights, k):
+    """Wrong pairs of seeds, then the top-k pitfalls of exercise 3.2 on all pairs i < j."""
     n = weights.shape[1]
-    every = list(itertools.combinations(range(n), 2))
+    wrong = {"your mean includes each run compared with itself (always 1)": itertools.product(range(n), repeat=2),
+             "you compared only neighbouring seeds (i, i + 1)": [(i, i + 1) for i in range(n - 1)],
+             "you compared every seed with the first one only": [(0, j) for j in range(1, n)]}
+    variants = ([(list(pairs), {}, said + ": average over the pairs i < j only.") for said, pairs in wrong.items()]
+                + [(list(itertools.combinations(range(n), 2)), options, said) for options, said in _JACCARD_PITFALLS])
     return [Pitfall(message, lambda pairs=pairs, options=options: [
         np.mean([_jaccard(runs[i], runs[j], k, **options) for i, j in pairs]) for runs in weights], message)
-        for pairs, options, message in [
-            (list(itertools.product(range(n), repeat=2)), {}, "your mean includes each run compared with itself "
-             "(always 1): average over the pairs i < j only."),
-            ([(i, i + 1) for i in range(n - 1)], {}, "you compared only neighbouring seeds (i, i + 1): average "
-             "over all pairs i < j."),
-            ([(0, j) for j in range(1, n)], {}, "you compared every seed with the first one only: average over "
-             "all pairs i < j."),
-            (every, dict(signed=True), "you ranked by signed weights: the top-k sets are by |weight|."),
-            (every, dict(per_k=True), "you divided the overlap by k, not by the size of the union.")]]
+        for pairs, options, message in variants]
 
 
 def _check_d4_agreement(answer, *, seed=0, k=lib.D4_K, shape=(3, 6, 12), k_synthetic=3):
     setup = lib.cancer_setup(seed)
     runs = lib.lime_runs(setup.model.predict_proba, setup.x, setup.X_train, seeds=lib.D4_SEEDS,
                          sizes=(lib.D4_FEW // 2, lib.D4_FEW))  # small sizes: fast, and the most disagreement
-    rng = np.random.default_rng(seed)  # runs like lime's: true weights plus noise that shrinks with the size
-    truth = rng.standard_normal(shape[2]) * rng.uniform(0.2, 2.0, shape[2])
-    synthetic = truth + np.geomspace(1.0, 0.1, shape[0])[:, None, None] * rng.standard_normal(shape)
     what = "{'agreement': ..., 'fidelity': ...}"
-    for weights, r2, kk in [(runs["weights"], runs["r2"], k), (synthetic, rng.uniform(0.3, 0.95, shape[:2]), k_synthetic)]:
+    for bed, kk in [(runs, k), (lib.noisy_runs(seed, shape), k_synthetic)]:
+        weights, r2 = bed["weights"], bed["r2"]
         with inputs_unchanged(weights=weights, r2=r2):
             result = call(answer, weights, r2, k=kk)
         expected = lib.stability(weights, r2, k=kk)

@@ -5,10 +5,10 @@ linear model whose saliency is its weight row, a quadratic model on which the tr
 and a left Riemann sum is not), so hidden tests vary seeds, shapes, dtypes and targets (an int or one
 class per image, never the argmax). Oracles: captum's ``Saliency(abs=True)``, ``LayerGradCam(
 relu_attributions=True)`` + ``LayerAttribution.interpolate(..., "bilinear")`` (torchcam's ``GradCAM(...,
-normalized=False)`` gives the same map, see tests/test_lib_ch04.py), ``IntegratedGradients(method=
-"riemann_trapezoid")`` rescaled by n / (n - 1), closed forms and completeness. A spy model records every
-batch the answer evaluates, so the IG check knows the quadrature points exactly. Each call also checks
-that the caller's input, model mode, parameters and hooks are left as they were.
+normalized=False)`` agrees, tests/test_lib_ch04.py), ``IntegratedGradients(method="riemann_trapezoid")``
+rescaled by n / (n - 1), closed forms and completeness. A spy model records every batch the answer
+evaluates (the IG check knows the quadrature points exactly); each call also checks that the caller's
+input, model mode, parameters and hooks are left as they were.
 """
 
 from __future__ import annotations
@@ -43,15 +43,17 @@ COMPLETENESS_RTOL = 2e-6
 PATH_TOL, ALPHA_TOL = 1e-4, 1e-3
 
 
+_SOFTMAX = ("the gradient of the softmax probability; take the gradient of the target's LOGIT (the model's raw "
+            "output), which does not saturate.")
+_ARGMAX = ("you explained the predicted class, not `target`: use the target you are given (the checks ask for classes "
+           "the model does not predict).")
+_TRAPEZOID = "the trapezoid rule uses all steps + 1 points alpha = k / steps, weight 1 / steps, the ends 1 / (2 steps)."
+_NO_RELU = "Grad-CAM applies a ReLU to the weighted sum of the activation maps (before upsampling)."
+
+
 def _argmax(model, x):
     with torch.no_grad():
         return model(x).argmax(dim=1)
-
-
-def _other_targets(model, x, seed, n_classes):
-    """One class per image, never the predicted one: an answer that ignores ``target`` cannot pass."""
-    shift = torch.as_tensor(np.random.default_rng(seed).integers(1, n_classes, len(x)))
-    return (_argmax(model, x) + shift) % n_classes
 
 
 def _grad(model, x, target, score="logit"):
@@ -59,14 +61,11 @@ def _grad(model, x, target, score="logit"):
     return lib.input_gradient(model, x, target, score=score).double().numpy()
 
 
-def _diagnose(yours, expected, pitfalls, otherwise):
-    """``diagnose`` on arrays rescaled by max |expected|: tolerances relative to the test bed's scale."""
-    s = float(np.abs(expected).max()) or 1.0
-    scaled = [Pitfall(p.name, lambda p=p: np.asarray(p.compute()) / s, p.message) for p in pitfalls]
-    diagnose(yours / s, expected / s, scaled, rtol=RTOL, otherwise=otherwise)
+def _tol(expected):
+    """``diagnose``'s tolerance: RTOL of the largest |expected| value (of the test bed's scale)."""
+    return {"rtol": RTOL, "scale": float(np.abs(expected).max()) or 1.0}
 
 
-# --------------------------------------------------------------------------------------------
 # Exercise 4.1: saliency
 
 
@@ -78,44 +77,38 @@ def _saliency_case(answer, model, x, target, expected):
         raise Incorrect("your map has one channel: this task keeps the channel axis (no max over channels), shape "
                         "like x, as captum's Saliency does; take the max over channels only to display it.")
     mine = tensor_result(raw, x.shape, "your saliency map")
-    rows = torch.cat(spy.batches).double().flatten(1) if spy.batches else None
-    if rows is None or bool((torch.cdist(rows, x.double().flatten(1)).min(dim=1).values > 1e-6).any()):
+    if not spy.batches or bool((torch.cdist(spy.rows().double().flatten(1), x.double().flatten(1)).min(dim=1).values
+                                > 1e-6).any()):
         raise Incorrect("your function evaluated the model on images other than x (noise added? that is SmoothGrad, "
                         "section 2.3): saliency is the gradient at x itself.")
     g = _grad(model, x, target)
     pitfalls = [
         Pitfall("signed", lambda: g, "your map is the signed gradient: saliency is its absolute value |d logit / dx|."),
-        Pitfall("softmax", lambda: np.abs(_grad(model, x, target, "softmax")),
-                "your map is the gradient of the softmax probability; take the gradient of the target's LOGIT "
-                "(the model's raw output), which does not saturate."),
-        Pitfall("argmax", lambda: np.abs(_grad(model, x, _argmax(model, x))),
-                "your map explains the predicted class, not `target`: use the target you are given (the checks "
-                "ask for classes the model does not predict)."),
+        Pitfall("softmax", lambda: np.abs(_grad(model, x, target, "softmax")), "your map is " + _SOFTMAX),
+        Pitfall("argmax", lambda: np.abs(_grad(model, x, _argmax(model, x))), _ARGMAX),
         Pitfall("first target", lambda: np.abs(_grad(model, x, int(lib.targets_of(target, len(x))[0]))),
                 "you used the first image's target for the whole batch: `target` may hold one class per image."),
         Pitfall("input x gradient", lambda: np.abs(g * x.double().numpy()),
                 "your map is |x * gradient| (Input x Gradient, section 5); saliency is |gradient| alone."),
     ]
-    _diagnose(mine, expected, pitfalls,
-              otherwise="your map is not |d logit_target / dx| at x, per pixel and channel.")
+    diagnose(mine, expected, pitfalls, **_tol(expected), otherwise="your map is not |d logit_target / dx| at x, per "
+             "pixel and channel.")
 
 
 def _check_saliency(answer, *, seed=0, n=4, channels=2, size=(10, 12), n_classes=3):
     shape = (n, channels, *size)
-    linear = lib.linear_model(seed, in_shape=shape[1:], n_classes=n_classes)
-    x = lib.random_images(seed, shape)
-    target = _other_targets(linear, x, seed, n_classes)
+    linear, x = lib.linear_model(seed, in_shape=shape[1:], n_classes=n_classes), lib.random_images(seed, shape)
+    target = lib.other_targets(linear, x, seed, n_classes)
     expected = linear.fc.weight.detach().double()[target].abs().view(shape).numpy()  # closed form: |W[target]|
     _saliency_case(answer, linear, x, target, expected)
     for dtype, train, tgt in [(torch.float64, False, 1), (torch.float32, True, None)]:
         model = lib.random_cnn(seed + 1, in_channels=channels, n_classes=n_classes, dtype=dtype).train(train)
         x = lib.random_images(seed + 2, shape, dtype=dtype)
-        tgt = _other_targets(model, x, seed, n_classes) if tgt is None else tgt
+        tgt = lib.other_targets(model, x, seed, n_classes) if tgt is None else tgt
         expected = Saliency(model).attribute(x, target=tgt, abs=True).detach().double().numpy()
         _saliency_case(answer, model, x, tgt, expected)
 
 
-# --------------------------------------------------------------------------------------------
 # Exercise 4.2: grad_cam
 
 
@@ -136,8 +129,7 @@ def _cam_pitfalls(model, x, target, layer):
     peak = cam.flatten(1).amax(dim=1).clamp_min(1e-30)[:, None, None]
     variant = lambda A, G: _up(F.relu((G.mean(dim=(2, 3), keepdim=True) * A).sum(dim=1)), size)  # noqa: E731
     return [
-        Pitfall("no relu", lambda: _up(raw, size), "your map has the negative parts too: Grad-CAM applies a ReLU to "
-                "the weighted sum of the activation maps (before upsampling)."),
+        Pitfall("no relu", lambda: _up(raw, size), "your map has the negative parts too: " + _NO_RELU),
         Pitfall("not pooled", lambda: _up(F.relu((G * A).sum(dim=1)), size),
                 "you multiplied gradients and activations pixel by pixel; Grad-CAM first averages each channel's "
                 "gradient over the map (global average pooling) and weighs the whole channel by it."),
@@ -148,9 +140,8 @@ def _cam_pitfalls(model, x, target, layer):
         Pitfall("relu after", lambda: np.maximum(_up(raw, size), 0), "you applied the ReLU after upsampling; apply it "
                 "to the low-resolution map, then upsample (as captum's LayerGradCam does)."),
         Pitfall("softmax", lambda: variant(*_cam_parts(model, x, target, layer, "softmax")),
-                "your weights come from the gradient of the softmax probability; use the gradient of the LOGIT."),
-        Pitfall("argmax", lambda: variant(*_cam_parts(model, x, _argmax(model, x), layer)),
-                "your map explains the predicted class, not `target`: use the target you are given."),
+                "your weights come from " + _SOFTMAX),
+        Pitfall("argmax", lambda: variant(*_cam_parts(model, x, _argmax(model, x), layer)), _ARGMAX),
         Pitfall("normalised", lambda: _up(cam / peak, size), "your map is divided by its maximum; the task asks for "
                 "the raw map (torchcam's normalized=False), so that maps of different images compare."),
         Pitfall("summed", lambda: _up(cam * A.shape[2] * A.shape[3], size),
@@ -158,69 +149,47 @@ def _cam_pitfalls(model, x, target, layer):
     ]
 
 
-def _cam_bed(model, x, n):
-    """n of the images and their targets such that each raw map (before the ReLU) is partly positive and
-    partly negative, preferring classes the model does not predict: every pitfall then shows."""
-    signs = []
-    for c in range(model.fc.out_features):
-        A, G = _cam_parts(model, x, c, model.conv2)
-        signs.append(((G.mean(dim=(2, 3), keepdim=True) * A).sum(dim=1) > 0).double().mean(dim=(1, 2)))
-    badness = (torch.stack(signs, dim=1) - 0.5).abs()                        # (images, classes)
-    badness[torch.arange(len(x)), _argmax(model, x)] += 0.3
-    best, target = badness.min(dim=1)
-    keep = best.argsort()[:n].sort().values
-    return x[keep], target[keep], int(badness[keep].mean(dim=0).argmin())
-
-
 def _check_grad_cam(answer, *, seed=0, n=4, channels=1, size=(12, 16), n_classes=4, width=6):
     for dtype, train, per_image in [(torch.float32, False, True), (torch.float64, True, False)]:
         model = lib.random_cnn(seed, in_channels=channels, n_classes=n_classes, width=width, dtype=dtype).train(train)
-        x, tgt, one = _cam_bed(model, lib.random_images(seed + 1, (3 * n, channels, *size), dtype=dtype), n)
-        tgt = tgt if per_image else one
-        layer = model.conv2
+        x, tgt, one = lib.cam_bed(model, lib.random_images(seed + 1, (3 * n, channels, *size), dtype=dtype), n)
+        tgt, layer = (tgt if per_image else one), model.conv2
         low = tuple(model.conv2(model.relu1(model.conv1(x))).shape[-2:])
         cam = LayerGradCam(model, layer).attribute(x, target=tgt, relu_attributions=True)
         expected = LayerAttribution.interpolate(cam, tuple(size), "bilinear")[:, 0].detach().double().numpy()
         result = call_model(answer, model, x, tgt, layer)
-        shape = tuple(result.shape) if isinstance(result, torch.Tensor) else np.shape(result)
-        if tuple(shape) in [(n, *low), (n, 1, *low)]:
+        shape = tuple(result.shape if isinstance(result, torch.Tensor) else np.shape(result))
+        if shape in [(n, *low), (n, 1, *low)]:
             raise Incorrect(f"your map has the layer's resolution {low}; upsample it to the image's {tuple(size)} "
                             "(bilinear, align_corners=False).")
-        if tuple(shape) == (n, 1, *size):
+        if shape == (n, 1, *size):
             raise Incorrect(f"return one map per image, shape {(n, *size)}: drop the channel axis (`cam[:, 0]`).")
         mine = tensor_result(result, (n, *size), "your Grad-CAM")
         if np.any(mine < 0):
-            raise Incorrect("your map has negative values: Grad-CAM applies a ReLU to the weighted sum of the "
-                            "activation maps.")
-        _diagnose(mine, expected, _cam_pitfalls(model, x, tgt, layer),
-                  otherwise="your map is not ReLU(sum_k alpha_k A_k), alpha_k the spatial mean of d logit / dA_k, "
-                           "upsampled bilinearly to the image.")
+            raise Incorrect("your map has negative values: " + _NO_RELU)
+        diagnose(mine, expected, _cam_pitfalls(model, x, tgt, layer), **_tol(expected), otherwise="your map is not "
+                 "ReLU(sum_k alpha_k A_k), alpha_k the spatial mean of d logit / dA_k, upsampled bilinearly.")
 
 
-# --------------------------------------------------------------------------------------------
 # Exercise 4.3: integrated_gradients
 
 
-def _path_alphas(batches, x, b):
-    """alpha (r, n) of every evaluated image on every image's path, and whether it lies on it (r, n)."""
-    rows = torch.cat(batches).double().flatten(1)                               # (r, d)
-    x, b = x.double().flatten(1), b.double().flatten(1)                         # (n, d)
-    d = x - b
+def _check_points(spy, x, b, steps):
+    """The images the answer evaluated: on each image's path, at the steps + 1 points of the trapezoid rule."""
+    n, m = len(x), steps
+    if not spy.batches:
+        raise Incorrect("your function never called the model.")
+    rows = spy.rows().double().flatten(1)                                       # (r, d)
+    b = b.double().flatten(1)                                                   # (n, d)
+    d = x.double().flatten(1) - b
     offset = rows[:, None] - b[None]                                            # (r, n, d)
-    alpha = (offset * d).sum(-1) / (d * d).sum(-1)
+    alpha = (offset * d).sum(-1) / (d * d).sum(-1)                              # (r, n): alpha on each path
     on = (offset - alpha[..., None] * d).norm(dim=-1) <= PATH_TOL * d.norm(dim=-1)
     if not bool(on.any(dim=1).all()):
         raise Incorrect("your function evaluated the model on images that are not on the straight path from the "
                         "baseline to x: use the baseline you are given (None means zeros), and only the points "
                         "baseline + alpha * (x - baseline).")
-    return alpha.numpy(), on.numpy()
-
-
-def _check_points(spy, x, b, steps):
-    n, m = len(x), steps
-    if not spy.batches:
-        raise Incorrect("your function never called the model.")
-    alpha, on = _path_alphas(spy.batches, x, b)
+    alpha, on = alpha.numpy(), on.numpy()
     for i in range(n):
         a = np.unique(np.round(alpha[on[:, i], i] * m / ALPHA_TOL) * ALPHA_TOL / m)
         on_grid = np.abs(a * m - np.round(a * m)) < ALPHA_TOL
@@ -230,47 +199,37 @@ def _check_points(spy, x, b, steps):
                             f"(captum's n_steps counts points). Use steps intervals: alpha = k / steps, k = 0..steps.")
         if not on_grid.all():
             mid = np.all(np.abs(a * m - 0.5 - np.round(a * m - 0.5)) < ALPHA_TOL)
-            start = "your points alpha = (k + 1/2) / steps are the midpoint rule" if mid else \
-                f"some of your points are not alpha = k / {m}"
-            raise Incorrect(start + "; the task uses the trapezoid rule on alpha = k / steps, k = 0..steps.")
-        if k == set(range(m)):
-            raise Incorrect("you never evaluated alpha = 1 (x itself): that is a left Riemann sum. The trapezoid rule "
-                            "uses all steps + 1 points, the two ends with half weight.")
-        if k == set(range(1, m + 1)):
-            raise Incorrect("you never evaluated alpha = 0 (the baseline): that is a right Riemann sum. The trapezoid "
-                            "rule uses all steps + 1 points, the two ends with half weight.")
+            raise Incorrect(("your points alpha = (k + 1/2) / steps are the midpoint rule" if mid else f"some of your "
+                             f"points are not alpha = k / {m}") + f"; {_TRAPEZOID}")
+        for missed, end, rule in [(range(m), "1 (x itself)", "left"), (range(1, m + 1), "0 (the baseline)", "right")]:
+            if k == set(missed):
+                raise Incorrect(f"you never evaluated alpha = {end}: that is a {rule} Riemann sum; {_TRAPEZOID}")
         if k != set(range(m + 1)):
             raise Incorrect(f"for steps={m} your function evaluated {len(k)} of the {m + 1} points alpha = k / {m} "
                             "of the trapezoid rule: evaluate each of them.")
-    if sum(len(batch) for batch in spy.batches) > (m + 3) * n:
-        raise Incorrect(f"too many points evaluated: {sum(len(b) for b in spy.batches)} images for {n} images and "
+    if len(rows) > (m + 3) * n:
+        raise Incorrect(f"too many points evaluated: {len(rows)} images for {n} images and "
                         f"steps={m}; the rule needs each of the {m + 1} points of a path once.")
 
 
 def _ig_pitfalls(model, x, target, b, steps):
-    ig = lambda **kw: lib._ig(model, x, target, b, steps=steps, **kw).double().numpy()  # noqa: E731
+    ig = lambda net=model, t=target, **kw: lib._ig(net, x, t, b, steps=steps, **kw).double().numpy()  # noqa: E731
     trapezoid = ig()
     return [
         Pitfall("no factor", lambda: ig(factor=False), "your attributions are the averaged gradients without the outer "
                 "factor (x - baseline): multiply by it (completeness fails without it; drill D5)."),
-        Pitfall("left", lambda: ig(rule="left"), "your weights make a left Riemann sum (the gradient at x unused); the "
-                "trapezoid rule gives the two ends half weight 1 / (2 steps) and the inner points 1 / steps."),
-        Pitfall("right", lambda: ig(rule="right"), "your weights make a right Riemann sum; the trapezoid rule gives "
-                "the two ends half weight 1 / (2 steps) and the inner points 1 / steps."),
-        Pitfall("captum", lambda: trapezoid * steps / (steps + 1), "your weights sum to steps / (steps + 1): step "
-                "1 / (steps + 1) with halved ends is captum's riemann_trapezoid on steps + 1 points. The textbook "
-                "trapezoid on steps intervals uses step 1 / steps."),
+        Pitfall("left", lambda: ig(rule="left"), f"your weights make a left Riemann sum (x unweighted); {_TRAPEZOID}"),
+        Pitfall("right", lambda: ig(rule="right"), f"your weights make a right Riemann sum; {_TRAPEZOID}"),
+        Pitfall("captum", lambda: trapezoid * steps / (steps + 1), "your weights sum to steps / (steps + 1), captum's "
+                "riemann_trapezoid on steps + 1 points; the textbook trapezoid on steps intervals has step 1 / steps."),
         Pitfall("uniform", lambda: (x - b).double().numpy() * np.mean(
                 [_grad(model, b + k / steps * (x - b), target) for k in range(steps + 1)], axis=0),
                 "you averaged the steps + 1 gradients with equal weights; the trapezoid rule halves the two ends."),
         Pitfall("abs", lambda: np.abs(trapezoid), "your attributions are absolute values: IG attributions are signed, "
                 "and only signed values add up to f(x) - f(baseline)."),
         Pitfall("sign", lambda: -trapezoid, "your attributions have the wrong sign: the factor is (x - baseline)."),
-        Pitfall("softmax", lambda: lib._ig(nn.Sequential(model, nn.Softmax(dim=1)), x, target, b, steps=steps).double()
-                .numpy(), "your attributions integrate the gradient of the softmax probability; IG here explains the "
-                "target's LOGIT."),
-        Pitfall("argmax", lambda: lib._ig(model, x, _argmax(model, x), b, steps=steps).double().numpy(),
-                "your attributions explain the predicted class, not `target`."),
+        Pitfall("softmax", lambda: ig(nn.Sequential(model, nn.Softmax(dim=1))), "you integrated " + _SOFTMAX),
+        Pitfall("argmax", lambda: ig(t=_argmax(model, x)), _ARGMAX),
     ]
 
 
@@ -291,7 +250,7 @@ def _ig_case(answer, model, x, target, steps, baseline, oracle):
     gaps, worst = _gaps(mine, f_x, f_b), int(np.argmax(_gaps(mine, f_x, f_b)))
     sums = mine.reshape(len(x), -1).sum(axis=1)
     fails = gaps[worst] > 2 * _gaps(expected, f_x, f_b)[worst] + COMPLETENESS_RTOL
-    _diagnose(mine, expected, _ig_pitfalls(model, x, target, b, steps), otherwise=(
+    diagnose(mine, expected, _ig_pitfalls(model, x, target, b, steps), **_tol(expected), otherwise=(
         f"completeness fails: the attributions of image {worst} sum to {sums[worst]:.4g} but f(x) - f(baseline) = "
         f"{f_x[worst] - f_b[worst]:.4g} (drill D5 lists the usual causes)." if fails else
         "your attributions are not the trapezoid IG of the target logit."))
@@ -300,9 +259,8 @@ def _ig_case(answer, model, x, target, steps, baseline, oracle):
 
 def _check_integrated_gradients(answer, *, seed=0, n=4, channels=1, size=(8, 8), n_classes=3, steps=16):
     shape = (n, channels, *size)
-    quad = lib.quadratic_model(seed, in_shape=shape[1:], n_classes=n_classes)
-    x = lib.random_images(seed, shape)
-    target = _other_targets(quad, x, seed, n_classes)
+    quad, x = lib.quadratic_model(seed, in_shape=shape[1:], n_classes=n_classes), lib.random_images(seed, shape)
+    target = lib.other_targets(quad, x, seed, n_classes)
     gaps = _ig_case(answer, quad, x, target, steps, None, lambda: lib._ig(quad, x, target, None, steps=steps))
     if np.any(gaps > COMPLETENESS_RTOL):
         raise Incorrect("on a quadratic model, where the trapezoid rule is exact, your attributions miss completeness.")
@@ -313,54 +271,45 @@ def _check_integrated_gradients(answer, *, seed=0, n=4, channels=1, size=(8, 8),
         x64, baselines=baseline.to(x64).expand_as(x64), target=1, n_steps=steps + 1,
         method="riemann_trapezoid").detach() * (steps + 1) / steps
     _ig_case(answer, cnn, x64, 1, steps, baseline, captum)
-    wrong_dtype = lib.random_images(seed + 4, shape, dtype=torch.float64) * 0.3
-    for moved in [wrong_dtype] + ([wrong_dtype.cuda()] if torch.cuda.is_available() else []):  # dtype; device
-        _ig_case(answer, quad, x, target, steps, moved, lambda: lib._ig(quad, x, target, wrong_dtype.to(x), steps=steps))
+    other = lib.random_images(seed + 4, shape, dtype=torch.float64) * 0.3  # a baseline of another dtype (and device)
+    for moved in [other] + ([other.cuda()] if torch.cuda.is_available() else []):
+        _ig_case(answer, quad, x, target, steps, moved, lambda: lib._ig(quad, x, target, other.to(x), steps=steps))
 
 
-# --------------------------------------------------------------------------------------------
 # Drill D5
 
 
 def _check_d5_stages(answer, *, seed=0, test_bed="drill"):
-    if test_bed == "drill":
-        model, x, target = lib.d5_setup(seed)
-    else:
-        model, x = lib.quadratic_model(seed, in_shape=(1, 10, 10), n_classes=3), lib.random_images(seed, (5, 1, 10, 10))
-        target = _other_targets(model, x, seed, 3)
+    model, x, target = lib.d5_setup(seed) if test_bed == "drill" else lib.d5_quadratic_setup(seed)
     result = call_model(answer, model, x, target)
     if not isinstance(result, dict) or not {"own", "black", "fixed"} <= set(result):
         raise Incorrect("return a dict with the keys 'own', 'black' and 'fixed'.")
     shapes = {"own": (5, len(x)), "black": (5, len(x)), "fixed": tuple(x.shape)}
     own, black, fixed = (tensor_result(result[key], shapes[key], f"result[{key!r}]") for key in shapes)
-    expected = lib._d5_table(model, x, target)
-    e, sums = expected, expected["sums"]
+    e = lib._d5_table(model, x, target)
     blurred, few, many = lib.blur(x), lib.D5_BROKEN_STEPS, lib.D5_FIXED_STEPS
     one_by_one = [(blurred, few, "left", False), (blurred, few, "left", True), (blurred, few, "trapezoid", False),
                   (blurred, many, "left", False), (torch.zeros_like(x), few, "left", False)]
     common = [
-        Pitfall("absolute", lambda: sums - (e["f_x"] - e["f_b"]), "your gaps are differences (sum - delta), not "
+        Pitfall("absolute", lambda: e["sums"] - (e["f_x"] - e["f_b"]), "your gaps are differences (sum - delta), not "
                 "relative: divide each by delta, so that images with large and small logits compare."),
         Pitfall("unsigned", lambda: np.abs(e["own"]), "your gaps lost their sign (|...|): keep it."),
-        Pitfall("logit", lambda: (sums - e["f_x"]) / e["f_x"], "you compared the sums with f(x); completeness "
+        Pitfall("logit", lambda: (e["sums"] - e["f_x"]) / e["f_x"], "you compared the sums with f(x); completeness "
                 "promises f(x) - f(baseline)."),
         Pitfall("swapped", lambda: e["black"], "'own' is measured against the baseline each stage used; 'black' "
                 "against the black image."),
         Pitfall("one by one", lambda: lib._d5_table(model, x, target, one_by_one)["own"], "each of your stages fixes "
                 "one bug of the broken version; the table fixes them cumulatively (stage s has the first s fixes)."),
     ]
-    _diagnose(own, e["own"], common,
-              otherwise="result['own'][s] should be (sum of attributions - (f(x) - f(baseline used))) / (f(x) - f(baseline "
-                       "used)) after fixing the first s bugs, in the order of the table.")
-    _diagnose(black, e["black"], [Pitfall("own", lambda: e["own"], "'black' is measured against the black image "
-                                                                  "(f(x) - f(zeros)), whatever baseline the stage used.")],
+    diagnose(own, e["own"], common, **_tol(e["own"]), otherwise="result['own'][s] should be (sum of attributions - "
+             "(f(x) - f(baseline used))) / (f(x) - f(baseline used)) after fixing the first s bugs, in the order of "
+             "the table.")
+    diagnose(black, e["black"], [Pitfall("own", lambda: e["own"], "'black' is measured against the black image "
+                                         "(f(x) - f(zeros)), whatever baseline the stage used.")], **_tol(e["black"]),
              otherwise="result['black'][s] should be (sum of attributions - (f(x) - f(black))) / (f(x) - f(black)).")
-    _diagnose(fixed, e["fixed"], [],
-              otherwise=f"result['fixed'] should be the attributions with all four bugs fixed (trapezoid, "
-                       f"{lib.D5_FIXED_STEPS} steps, times (x - baseline), black baseline).")
+    diagnose(fixed, e["fixed"], [], **_tol(e["fixed"]), otherwise="result['fixed'] should be the attributions with all "
+             f"four bugs fixed (trapezoid, {lib.D5_FIXED_STEPS} steps, times (x - baseline), black baseline).")
 
-
-# --------------------------------------------------------------------------------------------
 
 CHAPTER = Chapter("04", [
     Exercise("saliency", "4.1", "2. Vanilla saliency", _check_saliency, forbidden={"captum": "captum"}, hints=[

@@ -6,7 +6,8 @@ cells after an exercise use: one lime explanation with its seed honoured (:func:
 the runs of drill D4 (a) (:func:`lime_runs`), top-k masks (:func:`topk_mask`), the stability
 numbers of drill D4 (b) (:func:`stability`) and a held-out fidelity (:func:`holdout_r2`). Each
 reference is guarded: called from inside a student's function while a check runs, it makes the
-check fail.
+check fail. Last, the seeded test beds the checks build their inputs with (:func:`lime_bed`,
+:func:`jaccard_cases`, :func:`noisy_runs`): data and models only, no answer.
 """
 
 from __future__ import annotations
@@ -24,8 +25,9 @@ from helpers._context import reference
 from helpers._validation import check_int, check_matrix
 from helpers.models import train_forest
 
-__all__ = ["D4_FEW", "D4_K", "D4_MANY", "D4_SEEDS", "D4_SIZES", "CancerSetup", "cancer_setup",
-           "holdout_r2", "lime_runs", "lime_weights", "stability", "topk_mask"]
+__all__ = ["D4_FEW", "D4_K", "D4_MANY", "D4_SEEDS", "D4_SIZES", "CancerSetup", "LimeBed", "cancer_setup",
+           "holdout_r2", "jaccard_cases", "lime_bed", "lime_runs", "lime_weights", "noisy_runs", "stability",
+           "topk_mask"]
 
 # Drill D4: ten seeds, two sample sizes (few, many), agreement of the top five features.
 D4_SEEDS = tuple(range(10))
@@ -210,3 +212,80 @@ def holdout_r2(predict_fn, x, X_train, *, n_samples: int, random_state: int, n_t
     residual = np.sum(pi * (y - surrogate) ** 2)
     total = np.sum(pi * (y - np.average(y, weights=pi)) ** 2)
     return float(explanation.score), float(1 - residual / total)
+
+
+# --------------------------------------------------------------------------------------------
+# Test beds of the checks (inputs only: none of them computes a graded answer)
+
+
+class LimeBed(NamedTuple):
+    """A model to explain with LIME and its data (:func:`lime_bed`).
+
+    f : callable, (n, p) -> (n,)
+    X_train : ndarray of shape (300, p)
+    x : ndarray of shape (p,), the instance
+    scale : ndarray of shape (p,), lime's scales: ``X_train.std(axis=0)`` (ddof 0), 1 for a constant feature
+    mean : ndarray of shape (p,), ``X_train.mean(axis=0)``
+    """
+
+    f: object
+    X_train: np.ndarray
+    x: np.ndarray
+    scale: np.ndarray
+    mean: np.ndarray
+
+
+def lime_bed(random_state: int, n_features: int, *, constant: int | None = None, model: str = "sine") -> LimeBed:
+    """Features on very different scales (0.05 to 50), ``constant`` a constant column (or None), an
+    instance 1.2 standard deviations from the mean in every feature, and a model of it:
+
+    - ``"sine"``: ``f(z) = sum_j a_j sin(1.5 (z_j - x_j) / scale_j + phase_j)``, non-linear around x;
+    - ``"additive"``: ``f(z) = u @ w + 0.3 sum_j tanh(u_j)``, ``u = (z - mean) / scale``, the effects
+      ``w`` halving from 3 in a shuffled order, with random signs.
+    """
+    rng = np.random.default_rng(random_state)
+    scales = np.exp(rng.uniform(np.log(0.05), np.log(50.0), n_features))
+    X_train = rng.normal(size=n_features) * scales * 3 + rng.standard_normal((300, n_features)) * scales
+    if constant is not None:
+        X_train[:, constant] = np.round(X_train[0, constant])  # an integer: its std is exactly 0
+    scale = StandardScaler(with_mean=False).fit(X_train).scale_  # lime's: std (ddof 0), 1 if constant
+    mean = X_train.mean(axis=0)
+    x = mean + rng.choice([-1.0, 1.0], n_features) * 1.2 * scale
+    if model == "sine":
+        amplitude = rng.uniform(0.5, 1.5, n_features) * rng.choice([-1, 1], n_features)
+        phase = rng.uniform(0, 2 * np.pi, n_features)
+
+        def f(Z):
+            return np.sin(1.5 * (Z - x) / scale + phase) @ amplitude
+    else:
+        w = rng.permutation(np.geomspace(3.0, 3.0 / 2 ** (n_features - 1), n_features))
+        w *= rng.choice([-1, 1], n_features)
+
+        def f(Z):
+            return ((Z - mean) / scale) @ w + 0.3 * np.tanh((Z - mean) / scale).sum(axis=1)
+    return LimeBed(f, X_train, x, scale, mean)
+
+
+def jaccard_cases(random_state: int, n_features: int, n_pairs: int) -> list[tuple[np.ndarray, np.ndarray, int]]:
+    """Pairs of weight vectors and a k, ``(a, b, k)``: five fixed ones (ties, zeros, opposite signs),
+    then ``n_pairs`` random continuous pairs and ``n_pairs`` pairs of small integers (many ties), and
+    the last continuous pair with ``k = n_features``."""
+    a, b = np.array([-9.0, 1.0, 8.0, -7.0, 0.5, 2.0]), np.array([9.0, -1.0, 8.5, 7.0, 0.4, -2.0])
+    cases = [(a, b, 3), (a, -a, 2), (a, b[::-1].copy(), 4),
+             (np.array([2.0, -2.0, 1.0, 0.0, 0.0]), np.array([1.5, 0.0, 0.0, 0.0, 0.0]), 1),       # ties
+             (np.array([0.0, 3.0, 0.0, 0.0, -1.0, 0.0]), np.array([1.0, 0.0, 2.0, 0.0, 0.0, 0.0]), 3)]  # zeros
+    rng = np.random.default_rng(random_state)
+    for _ in range(n_pairs):
+        continuous = rng.standard_normal((2, n_features)) * rng.uniform(0.5, 3, n_features)
+        ties = rng.integers(-3, 4, (2, n_features)).astype(float)
+        cases += [(*continuous, int(rng.integers(1, n_features))), (*ties, int(rng.integers(1, n_features)))]
+    return cases + [(*continuous, n_features)]
+
+
+def noisy_runs(random_state: int, shape=(3, 6, 12)) -> dict:
+    """Runs like lime's, in the layout of :func:`lime_runs`: true weights plus noise that shrinks with
+    the size (``weights`` of ``shape`` = (sizes, seeds, features)), and R^2 values in [0.3, 0.95]."""
+    rng = np.random.default_rng(random_state)
+    truth = rng.standard_normal(shape[2]) * rng.uniform(0.2, 2.0, shape[2])
+    weights = truth + np.geomspace(1.0, 0.1, shape[0])[:, None, None] * rng.standard_normal(shape)
+    return {"weights": weights, "r2": rng.uniform(0.3, 0.95, shape[:2])}

@@ -8,8 +8,10 @@
 - Where the evidence sits: :func:`region_masses` and :func:`evidence_groups` (sections 6 and 7).
 - Small models the checks (and section 4) build from a seed: :func:`random_cnn`,
   :func:`quadratic_model` (``logit_c = sum_h (w_ch . x + a_ch)^2``, on which the trapezoid rule is
-  exact and a left Riemann sum is not), :func:`linear_model` (saliency = |weight row|).
-- Drill D5: :func:`d5_setup` and the broken implementation :func:`d5_broken_ig`.
+  exact and a left Riemann sum is not), :func:`linear_model` (saliency = |weight row|); and the
+  checks' choice of targets and images, :func:`other_targets` and :func:`cam_bed`.
+- Drill D5: :func:`d5_setup` (and the hidden test's :func:`d5_quadratic_setup`) and the broken
+  implementation :func:`d5_broken_ig`.
 
 Convention shared by every gradient method here: ``target`` is an int (one class for the whole
 batch) or an integer tensor of shape (n,) (one class per image), and the score explained is the
@@ -33,9 +35,9 @@ from helpers.models import cnn
 
 __all__ = ["BLUR_SIGMA", "CAM_MODE", "D5_BROKEN_STEPS", "D5_FIXED_STEPS", "D5_N_IMAGES", "D5_STAGES", "IG_STEPS",
            "REGIONS", "SHAPE_MARGIN", "SMOOTHGRAD_NOISE", "SMOOTHGRAD_SAMPLES", "TEST_SPLIT", "WATERMARK_CORNER",
-           "D5Setup", "LinearNet", "QuadraticNet", "SmallCNN", "as_batch", "blur", "d5_broken_ig", "d5_setup", "d5_table",
-           "evidence_groups", "grad_cam", "input_gradient", "integrated_gradients", "layer_gradient", "linear_model", "quadratic_model",
-           "random_cnn", "random_images", "region_masks", "region_masses", "saliency", "smoothgrad", "target_logits", "targets_of", "test_set"]
+           "D5Setup", "LinearNet", "QuadraticNet", "SmallCNN", "as_batch", "blur", "cam_bed", "d5_broken_ig", "d5_quadratic_setup", "d5_setup", "d5_table",
+           "evidence_groups", "grad_cam", "input_gradient", "integrated_gradients", "layer_gradient", "linear_model", "other_targets",
+           "quadratic_model", "random_cnn", "random_images", "region_masks", "region_masses", "saliency", "smoothgrad", "target_logits", "targets_of", "test_set"]
 
 IG_STEPS = 50             # intervals of the trapezoid rule (steps + 1 points on the path)
 CAM_MODE = "bilinear"     # Grad-CAM upsampling: F.interpolate(..., mode="bilinear", align_corners=False)
@@ -345,6 +347,33 @@ def random_images(random_state: int, shape, *, dtype=torch.float32) -> torch.Ten
     return torch.rand(tuple(shape), generator=generator, dtype=torch.float64).to(dtype)
 
 
+def other_targets(model, x, random_state: int, n_classes: int) -> torch.Tensor:
+    """One class per image, never the one the model predicts (the argmax shifted by a seeded 1 to
+    n_classes - 1): the checks' targets, so that an answer that ignores ``target`` cannot pass."""
+    shift = torch.as_tensor(np.random.default_rng(random_state).integers(1, n_classes, len(x)))
+    with torch.no_grad():
+        return (model(x).argmax(dim=1) + shift) % n_classes
+
+
+def cam_bed(model: SmallCNN, x: torch.Tensor, n: int) -> tuple[torch.Tensor, torch.Tensor, int]:
+    """``n`` of the images ``x``, a target for each and one target for all of them (exercise 4.2's checks).
+
+    Each chosen image's raw map at ``model.conv2`` (before Grad-CAM's ReLU) is as near half positive and
+    half negative as the images and classes allow, preferring classes the model does not predict, so
+    that every Grad-CAM pitfall (no ReLU, ReLU after upsampling, the argmax...) changes the map.
+    """
+    signs = []
+    for c in range(model.fc.out_features):
+        A, G = (t.double() for t in layer_gradient(model, x, c, model.conv2))
+        signs.append(((G.mean(dim=(2, 3), keepdim=True) * A).sum(dim=1) > 0).double().mean(dim=(1, 2)))
+    badness = (torch.stack(signs, dim=1) - 0.5).abs()                        # (images, classes)
+    with torch.no_grad():
+        badness[torch.arange(len(x)), model(x).argmax(dim=1)] += 0.3
+    best, target = badness.min(dim=1)
+    keep = best.argsort()[:n].sort().values
+    return x[keep], target[keep], int(badness[keep].mean(dim=0).argmin())
+
+
 # --------------------------------------------------------------------------------------------
 # Drill D5: a broken Integrated Gradients
 
@@ -373,6 +402,14 @@ def d5_setup(random_state: int = 0) -> D5Setup:
     data = _test_split()
     return D5Setup(cnn.load_cnn("clean"), as_batch(data.images[chosen]),
                    torch.as_tensor(data.labels[chosen], dtype=torch.int64))
+
+
+def d5_quadratic_setup(random_state: int = 0) -> D5Setup:
+    """The drill's other test bed (its hidden test): a QuadraticNet on five random 10x10 images, each
+    with a class the model does not predict."""
+    model = quadratic_model(random_state, in_shape=(1, 10, 10), n_classes=3)
+    x = random_images(random_state, (5, 1, 10, 10))
+    return D5Setup(model, x, other_targets(model, x, random_state, 3))
 
 
 def d5_broken_ig(model, x, target, *, steps=D5_BROKEN_STEPS):
