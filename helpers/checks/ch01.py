@@ -39,9 +39,6 @@ MAX_FIXED_ROWS = 10
 D2_NEAR = 5 * np.sqrt(2) * 0.0072 + 0.005  # 0.056
 
 
-# ---- Exercise 1.1: taxonomy ------------------------------------------------------------------------------
-
-
 def _check_taxonomy(answer, *, key=None):
     places = {}
     for method in lib.TAXONOMY_METHODS:
@@ -61,9 +58,6 @@ def _check_taxonomy(answer, *, key=None):
         raise Incorrect(f"of {len(key)} methods, {scope} have the wrong scope and {access} the wrong access. Scope: "
                         "does the method explain one prediction (local) or the model over a data set (global)? "
                         "Access: does it need only predictions (agnostic) or the model's insides (specific)?")
-
-
-# ---- Exercises 1.2 and 1.3: what the answer permuted and scored, recorded by a spy model -----------------
 
 
 class _Task:
@@ -231,9 +225,6 @@ def _check_grouped(answer, *, seed=0, n_samples=200, groups=((0, 1), (2,), (3, 4
                        single=False, correlated=correlated, constant=constant, null=null)
 
 
-# ---- Drill D2: near-duplicate features, rebuilt from the seed and recomputed exactly --------------------
-
-
 def _d2_means(setup, columns, seed, *, train=False, n_repeats=lib.D2_N_REPEATS):
     """The mean importance of each column list in ``columns`` for ``setup.forest``. scikit-learn's of
     column j equals lib's of ``[j]`` to the last bit: one seed gives every column the same permutations."""
@@ -323,10 +314,7 @@ def _check_d2_fix(X_train_merged, X_test_merged, forest_merged, fixed, *, random
     return "your tables and refit are right, and d2_fixed is the stated call's; grading runs this same check."
 
 
-# ---- The chapter's exercises, declared once ------------------------------------------------------------
-
 _SKLEARN = {"sklearn.inspection._permutation_importance": "scikit-learn's permutation_importance"}
-
 CHAPTER = Chapter("01", [
     Exercise("taxonomy", "1.1", "1. Two axes: scope and access", _check_taxonomy, hints=[
         "Ask two questions of each method. Scope: is the output about one input (a heat map of one image, one "
@@ -351,19 +339,16 @@ CHAPTER = Chapter("01", [
         "Return an array of shape (len(groups), n_repeats), row g for groups[g], in the order given."]),
     Exercise("d2_importances", "D2 (a)", "Drill D2 · Near-duplicate features", _check_d2_importances,
              heading="the twins' importances", hints=[
-        "`pi_test = inspection.permutation_importance(forest, X_test, y_test, n_repeats=10, random_state=SEED)` "
-        "gives `pi_test.importances_mean`; pick the twins' positions, `twins`.",
-        "For the pair, `lib.joint_permutation_importance(forest, X_test, y_test, twins, n_repeats=10, "
-        "random_state=SEED)` permutes both columns with one row permutation; take the mean of its repeats. "
-        "Adding the two single importances is not the same."]),
+        "Section 3's `pi_test.importances_mean` holds the single importances; pick the twins' positions, `twins`.",
+        "For the pair, `lib.joint_permutation_importance(...)` as the task writes it permutes both columns with one "
+        "row permutation; take the mean of its repeats. Adding the two single importances is not the same."]),
     Exercise("d2_why", "D2 (b)", "Drill D2 · Near-duplicate features", choice("ABCD"), heading="why", hints=[
         "Think about what the forest can still read when only ONE twin is shuffled."]),
     Exercise("d2_fix", "D2 (c)", "Drill D2 · Near-duplicate features", _check_d2_fix, heading="the fix", hints=[
         "`X.drop(columns=[\"twin_a\", \"twin_b\"])` keeps the other columns in order; then `merged[\"twin_mean\"] "
         "= X[[\"twin_a\", \"twin_b\"]].mean(axis=1)` adds the new column last.",
-        "The same for X_train and X_test, refit `models.train_forest(X_train_merged, y_train, random_state=0)`, "
-        "and take the last entry of `inspection.permutation_importance(forest_merged, X_test_merged, y_test, "
-        "n_repeats=10, random_state=SEED).importances_mean`."]),
+        "The same for X_train and X_test, refit as the task says, and take the last entry of the call's "
+        "`importances_mean`: the merged column is the last one."]),
 ])
 __getattr__ = CHAPTER.attribute
 __all__ = CHAPTER.names
