@@ -17,6 +17,7 @@ from helpers.checks._idioms import (
     expect_close,
     expect_refit,
     inputs_unchanged,
+    within,
 )
 from helpers.models import train_linear
 
@@ -93,3 +94,11 @@ def test_expect_refit_names_the_first_difference():
                            ([1, 2], "should be the Ridge that Ridge() returns, got list")]:
         with pytest.raises(Incorrect, match=re.escape(message)):
             expect_refit(model, reference, X, name="m", how="Ridge()", params=("alpha",))
+
+
+def test_within_names_the_case_of_a_failure():
+    with pytest.raises(Incorrect, match=r"^on the second case: wrong\.$"):
+        with within("on the second case"):
+            raise Incorrect("wrong.")
+    with within("never shown"):
+        pass

@@ -46,6 +46,18 @@ def test_call_model_names_what_the_answer_changed(model, answer, pattern):
         call_model(answer, model, x)
 
 
+def test_call_model_names_a_global_module_hook_left_registered(model):
+    handles = []
+    x = lib.random_images(0, (2, 1, 8, 8))
+    try:
+        with pytest.raises(Incorrect, match="global module hooks"):
+            call_model(lambda m, x: handles.append(
+                torch.nn.modules.module.register_module_forward_hook(lambda *a: None)), model, x)
+    finally:
+        for handle in handles:
+            handle.remove()
+
+
 def test_call_model_accepts_an_answer_that_changes_nothing(model):
     x = lib.random_images(0, (2, 1, 8, 8))
     def gradient(m, x):
@@ -59,3 +71,6 @@ def test_tensor_result_converts_and_checks_the_shape():
     assert np.array_equal(tensor_result(value, (2, 3), "yours"), np.full((2, 3), 2.0))
     with pytest.raises(Incorrect, match="shape"):
         tensor_result(np.zeros(3), (2, 3), "yours")
+    with pytest.raises(Incorrect, match="still attached to the autograd graph"):
+        tensor_result(value, (2, 3), "yours", detached=True)
+    assert tensor_result(value.detach(), (2, 3), "yours", detached=True).shape == (2, 3)

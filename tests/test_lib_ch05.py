@@ -204,3 +204,18 @@ def test_plots_reject_bad_input(call, pattern):
 def test_baseline_ids_keep_cls_and_padding(texts):
     base = transformer.baseline_ids(texts.ids)
     assert (base[:, 0] == text.CLS_ID).all() and (base[~texts.mask] == text.PAD_ID).all()
+
+
+def test_test_beds_are_seeded_and_shaped_as_documented():
+    first, again = lib.random_transformer(3, n_layers=1), lib.random_transformer(3, n_layers=1)
+    assert first.training and all(torch.equal(a, b) for a, b in zip(first.state_dict().values(),
+                                                                      again.state_dict().values()))
+    assert not torch.equal(first.blocks[0].attention.qkv.weight, lib.random_transformer(4, n_layers=1)
+                           .blocks[0].attention.qkv.weight)
+    ids = lib.random_texts(1, 3, 7)
+    assert ids.shape == (3, 7) and (ids[:, 0] == text.CLS_ID).all() and (ids[1, 4:] == text.PAD_ID).all()
+    assert torch.equal(ids, lib.random_texts(1, 3, 7)) and (lib.random_texts(1, 1, 7)[0, 4:] == text.PAD_ID).all()
+    assert lib.random_vit(0, n_layers=2, dtype=torch.float64).blocks[0].tokens_in is not None
+    layers = lib.random_attentions(0, 2, 3, 2, 6)
+    assert layers.shape == (2, 3, 2, 6, 6) and np.allclose(layers.sum(-1), 1.0)
+    assert (layers[:, 0, :, :, -2:] == 0).all() and (layers[:, 1:, :, :, -2:] > 0).all()

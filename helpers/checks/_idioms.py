@@ -23,7 +23,7 @@ import numpy as np
 from ._calls import Incorrect, as_float_array, call
 
 __all__ = ["DEFAULT_RTOL", "Pitfall", "Spy", "SpyModel", "check_seeded", "close", "diagnose",
-           "expect_close", "expect_refit", "inputs_unchanged"]
+           "expect_close", "expect_refit", "inputs_unchanged", "within"]
 
 # Where a task names no dtype, float32 and float64 answers both pass: float32 carries about 7
 # significant digits, and sums of a few thousand float32 terms lose about one more; 1e-6 of the
@@ -218,4 +218,17 @@ def expect_refit(model: Any, reference: Any, X: Any, *, name: str, how: str, par
     if not close(model.predict(X), reference.predict(X)):
         raise Incorrect(f"{name} does not predict like {how}: was it fitted with other settings, on other rows "
                         "(the test fold?) or another target?")
+
+
+@contextlib.contextmanager
+def within(context: str) -> Iterator[None]:
+    """Prefix the message of an :class:`Incorrect` raised in the block with the case it happened in.
+
+    >>> with within("on the two-layer example of section 2"):
+    ...     diagnose(yours, expected, pitfalls, otherwise="...")
+    """
+    try:
+        yield
+    except Incorrect as failure:
+        raise Incorrect(f"{context}: {failure}") from None
 

@@ -51,8 +51,13 @@ class SpyNet(nn.Module):
 
 
 def _state(model: nn.Module) -> tuple:
+    """Modes, parameters' dtypes and gradient flags, and hooks: the model's and torch's global ones
+    (``register_module_forward_hook`` and friends fire on every module)."""
+    every = nn.modules.module
     return ([m.training for m in model.modules()], [(p.dtype, p.requires_grad) for p in model.parameters()],
-            [len(m._forward_hooks) + len(m._backward_hooks) + len(m._forward_pre_hooks) for m in model.modules()])
+            [len(m._forward_hooks) + len(m._backward_hooks) + len(m._forward_pre_hooks) for m in model.modules()]
+            + [len(every._global_forward_hooks) + len(every._global_forward_pre_hooks)
+               + len(every._global_backward_hooks)])
 
 
 def call_model(answer, model: nn.Module, x: torch.Tensor, *args: Any, **kwargs: Any) -> Any:
@@ -84,16 +89,20 @@ def call_model(answer, model: nn.Module, x: torch.Tensor, *args: Any, **kwargs: 
     if after[1] != before[1]:
         raise Incorrect("your function changed the model's parameters (dtype or requires_grad): leave them alone.")
     if after[2] != before[2]:
-        raise Incorrect("your function left a hook registered on the model: remove it (`handle.remove()`) before "
-                        "returning.")
+        raise Incorrect("your function left a hook registered (on the model, or one of torch's global module "
+                        "hooks): remove it (`handle.remove()`) before returning.")
     if any(p.grad is not None and bool(p.grad.abs().sum() > 0) for p in model.parameters()):
         raise Incorrect("your function left gradients in the model's parameters (`.grad`): take gradients with "
                         "`torch.autograd.grad(score, inputs)`, which touches no parameter.")
     return result
 
 
-def tensor_result(value: Any, shape: tuple, what: str) -> np.ndarray:
-    """A tensor (detached, any dtype or device) or array-like as a float64 array of ``shape``."""
+def tensor_result(value: Any, shape: tuple, what: str, *, detached: bool = False) -> np.ndarray:
+    """A tensor (any dtype or device) or array-like as a float64 array of ``shape``. With ``detached``
+    (a task that says so), a tensor still attached to the autograd graph is Incorrect."""
+    if detached and isinstance(value, torch.Tensor) and value.requires_grad:
+        raise Incorrect(f"{what} is still attached to the autograd graph (requires_grad=True), which keeps the "
+                        "graph and the model's activations alive: return it `.detach()`-ed, or as an array.")
     if isinstance(value, torch.Tensor):
         value = value.detach().cpu().double().numpy()
     array = as_float_array(value, what)

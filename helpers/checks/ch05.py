@@ -1,11 +1,8 @@
-"""Checks for chapter 05: transformers, attention maps and rollout.
+"""Checks for chapter 05: attention rollout, gradient-weighted attention, Grad-CAM on a ViT, drill D3.
 
-Oracles: a rollout worked out by hand and the properties of rollout (rows sum to 1, the residual
-identity ``0.5 A + 0.5 I``, later layers on the left, the head mean) on random non-commuting
-attentions; autograd on small transformers and ViTs built here from a seed; torchcam's ``GradCAM``
-with the ViT's ``reshape_transform``; ``scipy.stats.spearmanr``. Each pitfall the chapter names is
-recomputed on the same inputs, so that a wrong answer is told which one it made. The multiple-choice
-key is not here: the hidden test passes it in.
+Oracles: section 2's rollout by hand and the chain of head means on random attentions with padding;
+autograd on the test beds of ``helpers.lib.ch05``; torchcam's ``GradCAM``; ``scipy.stats.spearmanr``.
+Each pitfall is recomputed on the same inputs, so that a wrong answer is told which one it made.
 """
 
 from __future__ import annotations
@@ -14,60 +11,67 @@ import copy
 
 import numpy as np
 import torch
-from scipy.stats import pearsonr, spearmanr
+from scipy.stats import kendalltau, pearsonr, spearmanr
 from torchcam.methods import GradCAM
 
 from helpers.data import images, text
 from helpers.lib import ch05 as lib
-from helpers.models import transformer, vit
+from helpers.models import vit
 
 from ._core import Chapter, Exercise, Incorrect, call, choice
-from ._idioms import Pitfall, close, diagnose, inputs_unchanged
+from ._idioms import Pitfall, close, diagnose, inputs_unchanged, within
 from ._torch import call_model, tensor_result
 
-# Tolerances. Rollout: a product of L row-stochastic T x T float32 matrices carries a rounding error of
-# about L * T * 6e-8 at most (measured below 1e-7 for L <= 8, T <= 32, a float32 torch answer against
-# float64), while every pitfall moves some entry by more than 5e-3 (measured): 1e-5 (entries lie in [0, 1]).
+# Tolerances. Rollout: a product of L row-stochastic T x T float32 matrices is off by about L * T * 6e-8 at
+# most (below 1e-7 measured, L <= 8, T <= 32); every pitfall moves an entry by > 5e-3: 1e-5 (entries in [0, 1]).
 ROLLOUT_RTOL = 1e-5
-# Gradients: an answer runs the same float32 graph as the oracle; only the order of sums, head means and
-# positive parts differ: correct answers written otherwise (a loop per text, a hook, .backward() then
-# zero_grad, numpy float64) land within 1.4e-6 of the largest value (measured); the closest pitfall (heads
-# averaged before the positive part) differs by 4e-3 of it, others by more than 0.18: 1e-4 of the largest value.
-GRAD_RTOL = 1e-4
-# D3 (c): ranks, shares and correlations of the same reference maps, recomputed in float64.
-EXACT_RTOL = 1e-6
+# Gradients, relative to the largest |expected|: correct answers written otherwise (one example at a time,
+# hooks, .backward() then zero_grad, einsum, float32 or float64 numpy; 14 styles) differ from the oracle by
+# rounding only, at most 2.9e-6 of the scale (a float32 loop per text) over the graded cases and 21 more
+# configurations. 5 x 2.9e-6 plus a floor of 1e-5, rounded up: 3e-5. Every named pitfall is off by at
+# least 0.24 of the scale in some graded case.
+GRAD_RTOL = 3e-5
+EXACT_RTOL = 1e-6  # D3 (c): ranks, shares and correlations of the same reference maps, in float64
 
-
-def _pick(target, batch: int) -> torch.Tensor:
-    return torch.as_tensor(target).reshape(-1).expand(batch)[:, None]
+# The mistakes made in choosing what to differentiate, and what each message says.
+_PROB = "you differentiated the softmax probability (or its log); differentiate the target's LOGIT."
+_SCORES = {"prob": _PROB, "log": _PROB, "mean": "you AVERAGED the target logits over the batch: SUM them.",
+           "predicted": "you explained the predicted class; explain `target` (an int, or one class per example).",
+           "first": "you explained the first example's target for every example: example i's class is target[i].",
+           "pairs": "`logits[:, target]` with one target per example is a batch x batch matrix: take one logit "
+                    "per example, `logits.gather(1, target[:, None])`."}
 
 
 def _grads(logits, target, wrt):
-    """d score / d ``wrt`` (float64 arrays) for the target's logit, its probability, the predicted logit."""
-    pick = _pick(target, len(logits))
-    scores = {"logit": logits.gather(1, pick), "prob": logits.softmax(1).gather(1, pick),
-              "predicted": logits.gather(1, logits.argmax(1, keepdim=True))}
-    return {k: torch.autograd.grad(s.sum(), wrt, retain_graph=True)[0].double().numpy() for k, s in scores.items()}
+    """d score / d each of ``wrt`` (float64 arrays) for the summed target logits (``logit``) and ``_SCORES``."""
+    pick = torch.as_tensor(target).reshape(-1).expand(len(logits))[:, None]
+    chosen = logits.gather(1, pick)
+    scores = {"logit": chosen.sum(), "prob": logits.softmax(1).gather(1, pick).sum(), "mean": chosen.mean(),
+              "log": logits.log_softmax(1).gather(1, pick).sum(), "predicted": logits.max(1).values.sum(),
+              "first": logits[:, pick[0, 0]].sum(), "pairs": logits[:, pick[:, 0]].sum()}
+    return {k: [g.double().numpy() for g in torch.autograd.grad(s, wrt, retain_graph=True)] for k, s in scores.items()}
 
 
-def _seeded(seed, build):
-    with torch.random.fork_rng(devices=[]):
-        torch.manual_seed(seed)
-        return build()
+def _compare(result, shape, what, expected, pitfalls, otherwise, scaled, zero=None):
+    """The answer's ``result`` (detached, of ``shape``) against ``expected`` at GRAD_RTOL of its largest value:
+    named by ``zero`` if exactly 0, by the first pitfall it matches, as a constant multiple (``scaled``)."""
+    yours = tensor_result(result, shape, what, detached=True)
+    if zero and not yours.any() and expected.any():
+        raise Incorrect(zero)
+    ratio = float((yours * expected).sum() / ((expected ** 2).sum() or 1.0))
+    pitfalls.append(Pitfall("scaled", lambda: ratio * expected, scaled.format(ratio)))
+    diagnose(yours, expected, pitfalls, otherwise=otherwise, rtol=GRAD_RTOL, scale=float(np.abs(expected).max()) or 1)
 
 
-# --------------------------------------------------------------------------------------------
 # Exercise 5.1: attention_rollout
 
 # Section 2's worked example (lib.HAND_LAYERS: two layers of two heads over three tokens), by hand.
-HAND_LAYERS = [np.array(layer, dtype=float) for layer in lib.HAND_LAYERS]
 HAND_ROLLOUT = np.array([[[0.25, 0.125, 0.625], [0.375, 0.375, 0.25], [0.25, 0.1875, 0.5625]]])
 HAND_PLAIN = np.array([[[0.0, 0.0, 1.0], [0.5, 0.0, 0.5], [0.5, 0.25, 0.25]]])
 
 
 def _chain(layers, combine="mean", mix="half", order="left"):
-    """Rollout variants: heads combined by mean/max/sum; the residual mixed in as ``half``
-    (0.5 A + 0.5 I), ``plain`` (none), ``plus`` (A + I) or ``rows`` ((A + I), rows renormalised)."""
+    """Rollout, heads by mean/max/sum, residual: ``half`` (A + I) / 2, ``plain``, ``plus`` A + I, ``rows``."""
     result = None
     for layer in layers:
         a = getattr(np, combine)(layer, axis=1)
@@ -77,24 +81,20 @@ def _chain(layers, combine="mean", mix="half", order="left"):
     return result
 
 
-_HEADS = "rollout averages the heads (the head MEAN), so that each layer's rows still sum to 1."
-_ORDER = "your chain is in the wrong order: later layers multiply on the LEFT, A_rollout = Â_L ... Â_2 Â_1."
-_ROLLOUT_PITFALLS = {
-    True: [Pitfall("no residual", lambda ls: _chain(ls, mix="plain"), "you multiplied the head-mean attentions "
-                   "without the residual: with add_residual=True each layer is 0.5 * A + 0.5 * I."),
-           Pitfall("no renormalisation", lambda ls: _chain(ls, mix="plus"), "you added the identity but did not "
-                   "renormalise: A + I has rows that sum to 2; use (A + I) / 2."),
-           Pitfall("wrong order", lambda ls: _chain(ls, order="right"), _ORDER),
-           Pitfall("transposed", lambda ls: np.swapaxes(_chain(ls), -1, -2), "your rollout is transposed: row i "
-                   "(the query) holds what flows INTO token i, so rows sum to 1.")],
-    False: [Pitfall("residual regardless", lambda ls: _chain(ls), "with add_residual=False return the plain "
-                    "product of the head-mean attentions: your function adds the identity anyway."),
-            Pitfall("wrong order", lambda ls: _chain(ls, mix="plain", order="right"), _ORDER)],
-}
-for _flag, _mix in ((True, "rows"), (True, "half"), (False, "plain"), (False, "rows")):
-    _ROLLOUT_PITFALLS[_flag] += [
-        Pitfall("max over heads", lambda ls, m=_mix: _chain(ls, "max", m), "you took the max over heads; " + _HEADS),
-        Pitfall("sum over heads", lambda ls, m=_mix: _chain(ls, "sum", m), "you summed the heads; " + _HEADS)]
+def _rollout_pitfalls(residual):
+    mix = "half" if residual else "plain"
+    named = [(lambda ls: _chain(ls, mix=mix, order="right"), "your chain is in the wrong order: later layers "
+              "multiply on the LEFT, A_rollout = Â_L ... Â_2 Â_1."),
+             (lambda ls: np.swapaxes(_chain(ls, mix=mix), -1, -2), "your rollout is transposed: rows sum to 1."),
+             (lambda ls: _chain(ls[-1:], mix=mix), "you used the last layer only: chain EVERY layer."),
+             (lambda ls: _chain(ls[:1], mix=mix), "you used the first layer only: chain EVERY layer.")]
+    named += [(lambda ls: _chain(ls, mix="plain"), "you left the residual out: each layer is 0.5 * A + 0.5 * I."),
+              (lambda ls: _chain(ls, mix="plus"), "you added the identity but did not renormalise: (A + I) / 2.")
+              ] if residual else [(lambda ls: _chain(ls), "with add_residual=False, leave the identity out.")]
+    for how, said in (("max", "you took the max over heads"), ("sum", "you summed the heads")):
+        named += [(lambda ls, h=how, m=m: _chain(ls, h, m), f"{said}; rollout averages them (the MEAN).")
+                  for m in (mix, "rows")]
+    return [Pitfall(message[:20], compute, message) for compute, message in named]
 
 
 def _rollout_case(answer, layers, add_residual, *, expected=None, kind=np.asarray, container=list):
@@ -105,174 +105,142 @@ def _rollout_case(answer, layers, add_residual, *, expected=None, kind=np.asarra
     yours = tensor_result(result, (batch, length, length), "your rollout")
     expected = _chain(layers, mix="half" if add_residual else "plain") if expected is None else expected
     sums = yours.sum(-1)
-    otherwise = (f"your rollout's rows do not sum to 1 (they sum to between {sums.min():.3g} and {sums.max():.3g}): "
-                 "every Â_l is row-stochastic, so is their product." if not close(sums, 1 + 0 * sums, rtol=ROLLOUT_RTOL)
+    otherwise = (f"your rollout's rows sum to between {sums.min():.6g} and {sums.max():.6g}, not 1: every Â_l is "
+                 "row-stochastic, so is their product." if not close(sums, 1 + 0 * sums, rtol=ROLLOUT_RTOL)
                  else f"your rollout differs from Â_L ... Â_1 ({len(layers)} layers, add_residual={add_residual}).")
-    diagnose(yours, expected, _ROLLOUT_PITFALLS[add_residual], (layers,), otherwise=otherwise, rtol=ROLLOUT_RTOL)
+    diagnose(yours, expected, _rollout_pitfalls(add_residual), (layers,), otherwise=otherwise, rtol=ROLLOUT_RTOL)
 
 
 def _check_rollout(answer, *, seed=0, n_layers=3, n_heads=4, length=7, batch=2):
-    try:
-        _rollout_case(answer, HAND_LAYERS, True, expected=HAND_ROLLOUT)
-        _rollout_case(answer, HAND_LAYERS, False, expected=HAND_PLAIN)
-    except Incorrect as failure:
-        raise Incorrect(f"on the two-layer example worked by hand in section 2: {failure}") from None
-    # Peaked Dirichlet rows do not commute; the last two keys of example 0 are masked out (padding).
-    rng = np.random.default_rng(seed)
-    one, layers = (rng.dirichlet(np.full(length, 0.3), size=(n, batch, n_heads, length)) for n in (1, n_layers))
-    layers[:, 0, :, :, -2:] = 0.0
-    layers[:, 0] /= layers[:, 0].sum(-1, keepdims=True)
-    try:
-        _rollout_case(answer, list(one), True)
-    except Incorrect as failure:
-        raise Incorrect(f"with one layer the rollout must be the residual identity 0.5 * A + 0.5 * I: {failure}") from None
-    _rollout_case(answer, list(layers), True, kind=lambda a: torch.as_tensor(a, dtype=torch.float32), container=tuple)
-    _rollout_case(answer, list(layers), False)
-    _rollout_case(answer, list(layers), True, kind=lambda a: a.astype(np.float32))
+    hand = [np.array(layer, dtype=float) for layer in lib.HAND_LAYERS]
+    with within("on the two-layer example worked by hand in section 2"):
+        _rollout_case(answer, hand, True, expected=HAND_ROLLOUT)
+        _rollout_case(answer, hand, False, expected=HAND_PLAIN)
+    with within("with one layer the rollout must be 0.5 * A + 0.5 * I"):
+        _rollout_case(answer, list(lib.random_attentions(seed + 1, 1, batch, n_heads, length)), True)
+    layers = list(lib.random_attentions(seed, n_layers, batch, n_heads, length))  # example 0 has padding
+    _rollout_case(answer, layers, True, kind=lambda a: torch.as_tensor(a, dtype=torch.float32), container=tuple)
+    _rollout_case(answer, layers, False)
+    _rollout_case(answer, layers, True, kind=lambda a: a.astype(np.float32))
 
 
-# --------------------------------------------------------------------------------------------
 # Exercise 5.2: grad_weighted_attention
-
-
-def _relu_mean(a, g, heads=np.mean):
-    return heads(np.maximum(a * g, 0.0), axis=1)
 
 
 def _gw_pitfalls(model, ids, target, mask):
     """The expected relevance and the pitfalls, from the model's attentions and their gradients (float64)."""
     logits, attentions = model(ids, None, return_attention=True)
-    unmasked = _relu_mean(attentions[-1].detach().double().numpy(), _grads(logits, target, attentions[-1])["logit"])
+    unmasked = _grads(logits, target, attentions[-1:])["logit"][0] * attentions[-1].detach().double().numpy()
     logits, attentions = model(ids, mask, return_attention=True)
-    a, grads = attentions[-1].detach().double().numpy(), _grads(logits, target, attentions[-1])
-    g = grads["logit"]
-    layers = [_relu_mean(x.detach().double().numpy(), y.double().numpy()) for x, y in zip(
-        attentions, torch.autograd.grad(logits.gather(1, _pick(target, len(ids))).sum(), attentions))]
-    chained = np.eye(a.shape[-1])
-    for layer in layers:
-        chained = chained + layer @ chained
-    row = (lambda m: m[:, 0])  # noqa: E731
-    return row(_relu_mean(a, g)), [
-        Pitfall("softmax", lambda: row(_relu_mean(a, grads["prob"])), "you differentiated the softmax probability; "
-                "differentiate the target's LOGIT (before the softmax)."),
-        Pitfall("negative part", lambda: row((a * g).mean(1)), "you kept the negative part: take max(0, A * dA) "
-                "per head BEFORE the head mean."),
-        Pitfall("absolute value", lambda: row(np.abs(a * g).mean(1)), "you took |A * dA|; keep the positive part "
-                "max(0, A * dA): negative products count against the class."),
-        Pitfall("mean, then positive part", lambda: row(np.maximum((a * g).mean(1), 0.0)), "you averaged the heads "
-                "before the positive part: clamp each head first, then average."),
-        Pitfall("max", lambda: row(_relu_mean(a, g, np.max)), "you took the max over heads; average them (MEAN)."),
-        Pitfall("sum", lambda: row(_relu_mean(a, g, np.sum)), "you summed the heads; average them (MEAN)."),
-        Pitfall("gradient alone", lambda: row(np.maximum(g, 0.0).mean(1)), "you used the gradient alone: weigh "
-                "the attention BY its gradient, A * dA."),
-        Pitfall("attention alone", lambda: row(a.mean(1)), "you returned the attention itself: multiply it by its "
-                "gradient first."),
-        Pitfall("column", lambda: _relu_mean(a, g)[:, :, 0], "you read the [CLS] COLUMN (how much each token "
-                "attends to CLS); read the [CLS] ROW, what CLS attends to: [:, 0, :]."),
-        Pitfall("first layer", lambda: row(layers[0]), "you used the first layer; this exercise uses the LAST one."),
-        Pitfall("chained", lambda: row(chained), "you chained the layers (R <- R + Ā R); this exercise reads the "
-                "last layer only."),
-        Pitfall("predicted", lambda: row(_relu_mean(a, grads["predicted"])), "you explained the predicted class; "
-                "explain `target` (an int for all texts, or one class per text)."),
-        Pitfall("mask ignored", lambda: row(unmasked), "you ignored the `mask` argument: pass it to the model, "
-                "model(ids, mask, return_attention=True)."),
-    ]
+    a, grads = [x.detach().double().numpy() for x in attentions], _grads(logits, target, attentions)
+    g, relu = grads["logit"][-1], (lambda p: np.maximum(p, 0.0))
+    row = (lambda p, heads=np.mean, at=np.s_[:, 0]: heads(p, axis=1)[at])  # noqa: E731 (head mean, [CLS] row)
+    chained = np.eye(a[-1].shape[-1])
+    for x, y in zip(a, grads["logit"]):
+        chained = chained + relu(x * y).mean(1) @ chained
+    return row(relu(a[-1] * g)), [
+        Pitfall("negative", lambda: row(a[-1] * g), "you kept the negative part: max(0, A * dA) per head."),
+        Pitfall("abs", lambda: row(np.abs(a[-1] * g)), "you took |A * dA|; keep the positive part, max(0, A * dA)."),
+        Pitfall("late", lambda: relu(row(a[-1] * g)), "you averaged the heads before the positive part."),
+        Pitfall("max", lambda: row(relu(a[-1] * g), np.max), "you took the max over heads; average them (MEAN)."),
+        Pitfall("sum", lambda: row(relu(a[-1] * g), np.sum), "you summed the heads; average them (MEAN)."),
+        Pitfall("gradient", lambda: row(relu(g)), "you used the gradient alone: weigh the attention BY it, A * dA."),
+        Pitfall("attention", lambda: row(a[-1]), "you returned the attention itself: multiply it by its gradient."),
+        Pitfall("column", lambda: row(relu(a[-1] * g), at=np.s_[:, :, 0]), "you read the [CLS] COLUMN, not its ROW."),
+        Pitfall("chained", lambda: chained[:, 0], "you chained the layers (R <- R + Ā R): use the last one only."),
+        Pitfall("mask", lambda: row(relu(unmasked)), "you ignored `mask`: model(ids, mask, return_attention=True)."),
+    ] + [Pitfall(f"layer {k}", lambda k=k: row(relu(a[k] * grads["logit"][k])), f"you used layer {k + 1} of "
+                 f"{len(a)}; use the LAST one, attentions[-1].") for k in range(len(a) - 1)] + [
+        Pitfall(k, lambda k=k: row(relu(a[-1] * grads[k][-1])), m) for k, m in _SCORES.items()]
 
 
 def _check_gw(answer, *, seed=0, n_layers=2, n_heads=2, dim=16, length=9, batch=3, n_classes=3,
               dtype=torch.float32):
-    def build():
-        model = transformer.TinyTransformer(max_length=length, dim=dim, n_heads=n_heads, n_layers=n_layers,
-                                            n_classes=n_classes)
-        with torch.no_grad():
-            for block in model.blocks:  # peaked attention rather than nearly uniform
-                block.attention.qkv.weight.mul_(4.0)
-        return model.to(dtype), torch.randint(text.MASK_ID + 1, len(text.VOCABULARY), (batch, length))
-    model, ids = _seeded(seed, build)
-    ids[:, 0], ids[1 % batch, length - 3:] = text.CLS_ID, text.PAD_ID
+    model = lib.random_transformer(seed, max_length=length, dim=dim, n_heads=n_heads, n_layers=n_layers,
+                                   n_classes=n_classes, dtype=dtype)
+    ids = lib.random_texts(seed, batch, length)
     with torch.no_grad():
         predicted = model(ids).argmax(1)
     custom = ids != text.PAD_ID
     custom[0, 2] = False  # one real word hidden: the mask differs from the one the ids imply
-    for target, mask, training in [(int((predicted[0] + 1) % n_classes), None, False),
-                                   ((predicted + 1 + torch.arange(batch) % (n_classes - 1)) % n_classes, None, True),
-                                   (predicted.clone(), custom, False)]:
+    for target, mask, training, what in [
+            (int((predicted[0] + 1) % n_classes), None, False, "an int target"),
+            ((predicted + 1 + torch.arange(batch) % (n_classes - 1)) % n_classes, None, True, "one target per text"),
+            (predicted.clone(), custom, False, "a mask")]:
         model.train(training)
-        result = call_model(answer, model, ids, target, **({} if mask is None else {"mask": mask}))
-        yours = tensor_result(result, (batch, length), "your relevance")
-        expected, pitfalls = _gw_pitfalls(model, ids, target, mask)
-        what = ("an int target" if isinstance(target, int) else "one target per text") + (" and a mask" * (mask is not None))
-        diagnose(yours, expected, pitfalls, otherwise=f"with {what}, your relevance differs from the mean over heads "
-                 "of max(0, A * d logit / dA) at the last layer's [CLS] row.", rtol=GRAD_RTOL,
-                 scale=float(np.abs(expected).max()) or 1.0)
+        with within(f"with {what}"):
+            result = call_model(answer, model, ids, target, **({} if mask is None else {"mask": mask}))
+            _compare(result, (batch, length), "your relevance", *_gw_pitfalls(model, ids, target, mask),
+                     "your relevance differs from the head mean of max(0, A * d logit / dA), last layer, [CLS] row.",
+                     "your relevance is {:.3g} times the right one: average the heads (divide by "
+                     "attention.shape[1]), sum the target logits over the texts, read the [CLS] row only.")
     model.eval()
 
 
-# --------------------------------------------------------------------------------------------
 # Drill D3 (a): Grad-CAM on the ViT's patch tokens
 
 
+def _cam(t, g, *, weights=None, part="after", tokens=slice(1, None)):
+    """Grad-CAM variants from tokens ``t`` and gradients ``g`` (batch, 17, dim): channel ``weights``
+    (default: the gradient's mean over the patch tokens); the positive ``part`` taken ``after`` the sum
+    over channels, ``before`` it, ``abs`` or ``none``; the patch ``tokens`` kept."""
+    w = g[:, tokens].mean(1, keepdims=True) if weights is None else weights
+    raw = (np.maximum(w * t[:, tokens], 0.0) if part == "before" else w * t[:, tokens]).sum(-1)
+    return {"after": np.maximum(raw, 0.0), "abs": np.abs(raw)}.get(part, raw).reshape(len(t), *vit.GRID)
+
+
 def _cam_pitfalls(model, x, target, expected):
-    kept = {}
-    hooks = [model.blocks[0].tokens_in.register_forward_hook(lambda m, i, o: kept.update(first=o)),
-             model.blocks[-1].tokens_in.register_forward_hook(lambda m, i, o: kept.update(last=o))]
-    logits = model(x)
-    for hook in hooks:
-        hook.remove()
-    grad, first_grad = _grads(logits, target, kept["last"]), _grads(logits, target, kept["first"])["logit"]
-    tokens, first = kept["last"].detach().double().numpy(), kept["first"].detach().double().numpy()
-
-    def cam(t, g, relu=True, pooled=True, cls=False):
-        raw = ((g[:, 0 if cls else 1:].mean(1, keepdims=True) if pooled else g[:, 1:]) * t[:, 1:]).sum(-1)
-        return (np.maximum(raw, 0.0) if relu else raw).reshape(len(x), *vit.GRID)
-
+    hooked = [block.tokens_in for block in model.blocks] + [model.blocks[-1].norm1]
+    kept = [None] * len(hooked)
+    hooks = [m.register_forward_hook(lambda m, i, o, k=k: kept.__setitem__(k, o)) for k, m in enumerate(hooked)]
+    try:
+        logits = model(x)
+    finally:
+        for hook in hooks:
+            hook.remove()
+    grads, tokens = _grads(logits, target, kept), [t.detach().double().numpy() for t in kept]
+    t, g, n_blocks = tokens[-2], grads["logit"][-2], len(model.blocks)
     lo, hi = expected.min((1, 2), keepdims=True), expected.max((1, 2), keepdims=True)
+    relu = "Grad-CAM is ReLU(sum_c w_c * token_c), the positive part AFTER the sum over channels."
     return [
-        Pitfall("no ReLU", lambda: cam(tokens, grad["logit"], relu=False), "your map has negative values: "
-                "Grad-CAM keeps ReLU(sum_c w_c * token_c)."),
-        Pitfall("not pooled", lambda: cam(tokens, grad["logit"], pooled=False), "you multiplied each token by its "
-                "own gradient; Grad-CAM weighs channel c by the gradient AVERAGED over the 16 patch tokens."),
-        Pitfall("CLS pooled", lambda: cam(tokens, grad["logit"], cls=True), "your channel weights average the "
-                "gradient over 17 tokens: leave [CLS] (token 0) out."),
-        Pitfall("transposed", lambda: np.swapaxes(expected, 1, 2), "your grid is transposed: patch token "
-                "1 + 4 * row + col sits at (row, col); reshape the 16 tokens row by row."),
-        Pitfall("softmax", lambda: cam(tokens, grad["prob"]), "you differentiated the softmax probability; "
-                "differentiate the target's logit."),
-        Pitfall("normalised", lambda: (expected - lo) / np.where(hi > lo, hi - lo, 1.0), "your maps are min-max "
-                "normalised; return the raw ReLU map (torchcam's normalized=False)."),
-        Pitfall("first block", lambda: cam(first, first_grad), "you hooked the first block; hook the input of "
-                "the LAST block, model.blocks[-1]."),
-        Pitfall("predicted", lambda: cam(tokens, grad["predicted"]), "you explained the predicted class; explain "
-                "`target`."),
-    ]
+        Pitfall("no ReLU", lambda: _cam(t, g, part="none"), "your map has negative values: " + relu),
+        Pitfall("ReLU before", lambda: _cam(t, g, part="before"), "you applied the ReLU channel by channel: " + relu),
+        Pitfall("abs", lambda: _cam(t, g, part="abs"), "you took the absolute value: " + relu),
+        Pitfall("not pooled", lambda: _cam(t, g, weights=g[:, 1:]), "you weighed each token by its own gradient."),
+        Pitfall("CLS pooled", lambda: _cam(t, g, weights=g.mean(1, keepdims=True)), "you averaged over [CLS] too."),
+        Pitfall("batch", lambda: _cam(t, g, weights=g[:, 1:].mean((0, 1), keepdims=True)), "you averaged over images."),
+        Pitfall("last", lambda: _cam(t, g, tokens=slice(0, -1)), "you dropped the last patch, not [CLS] (token 0)."),
+        Pitfall("transposed", lambda: np.swapaxes(expected, 1, 2), "your grid is transposed: reshape row by row."),
+        Pitfall("normalised", lambda: (expected - lo) / np.where(hi > lo, hi - lo, 1.0), "you min-max normalised."),
+        Pitfall("norm1", lambda: _cam(tokens[-1], grads["logit"][-1]), "you hooked norm1: hook blocks[-1].tokens_in."),
+    ] + [Pitfall(f"block {k}", lambda k=k: _cam(tokens[k], grads["logit"][k]), f"you hooked block {k + 1} of "
+                 f"{n_blocks}; hook the LAST block's input, model.blocks[-1].") for k in range(n_blocks - 1)] + [
+        Pitfall(k, lambda k=k: _cam(t, grads[k][-2]), m) for k, m in _SCORES.items()]
 
 
 def _check_vit_grad_cam(answer, *, seed=0, n_images=5, dtype=torch.float32):
     x = torch.as_tensor(images.make_shapes(n_images, noise=vit.NOISE, random_state=300 + seed).images[:, None],
                         dtype=dtype)
     for pretrained, training in ((True, False), (False, True)):
-        model = vit.load_vit() if pretrained else _seeded(seed, lambda: vit.TinyViT(n_layers=3))
-        model = model.to(dtype).train(training)
+        model = (vit.load_vit() if pretrained else lib.random_vit(seed, n_layers=3)).to(dtype).train(training)
         with torch.no_grad():
             predicted = model(x).argmax(1)
         shifted = (predicted + 1 + torch.arange(n_images) % (vit.N_CLASSES - 1)) % vit.N_CLASSES
         for target in ((predicted, shifted) if pretrained else (int(shifted[0]),)):
-            result = call_model(answer, model, x, target)
-            yours = tensor_result(result, (n_images, *vit.GRID), "your Grad-CAM")
-            oracle = copy.deepcopy(model)
-            with GradCAM(oracle, target_layer=oracle.blocks[-1].tokens_in, reshape_transform=vit.tokens_to_grid) as cam:
-                expected = cam(_pick(target, n_images)[:, 0].tolist(), oracle(x), normalized=False)[0].double().numpy()
-            if np.all(yours == 0) and expected.max() > 0:
-                raise Incorrect("your maps are all zero: the head reads only [CLS], so the patch tokens LEAVING "
-                                "the last block get no gradient. Hook the tokens ENTERING it (blocks[-1].tokens_in).")
-            tolerance = {"rtol": GRAD_RTOL, "scale": float(np.abs(expected).max()) or 1.0}
-            if not close(yours, expected, **tolerance):
-                diagnose(yours, expected, _cam_pitfalls(model, x, target, expected), **tolerance, otherwise=(
-                    f"on {'the shipped ViT' if pretrained else 'a random 3-block ViT'}, your maps differ from "
-                    "torchcam's GradCAM on blocks[-1].tokens_in (reshape_transform=tokens_to_grid, normalized=False)."))
+            with within("on the shipped ViT" if pretrained else "on a random 3-block ViT in train mode"):
+                result = call_model(answer, model, x, target)
+                oracle = copy.deepcopy(model)
+                with GradCAM(oracle, oracle.blocks[-1].tokens_in, reshape_transform=vit.tokens_to_grid) as cam:
+                    classes = torch.as_tensor(target).reshape(-1).expand(n_images).tolist()
+                    expected = cam(classes, oracle(x), normalized=False)[0].double().numpy()
+                _compare(result, (n_images, *vit.GRID), "your Grad-CAM", expected,
+                         _cam_pitfalls(model, x, target, expected), "your maps differ from "
+                         "torchcam's GradCAM on blocks[-1].tokens_in (reshape_transform=tokens_to_grid, "
+                         "normalized=False).", "your maps are {:.3g} times Grad-CAM's: the channel weights are "
+                         "the gradient's MEAN.", zero="your maps are all zero: the patch tokens LEAVING the last block "
+                         "get no gradient (the head reads [CLS] only). Hook those ENTERING it, blocks[-1].tokens_in.")
 
 
-# --------------------------------------------------------------------------------------------
 # Drill D3 (b) and (c): rollout from CLS, and the agreement of the two maps
 
 
@@ -282,35 +250,24 @@ def _check_d3_rollout(answer, *, random_state=0):
         _, attentions = setup.model(setup.x, return_attention=True)
     layers, n = [a.double().numpy() for a in attentions], len(setup.x)
     yours, full = tensor_result(answer, (n, *vit.GRID), "d3_rollout"), _chain(layers)
-    expected = full[:, 0, 1:].reshape(n, *vit.GRID)
+    grid = (lambda matrix, at=np.s_[:, 0, 1:]: matrix[at].reshape(n, *vit.GRID))  # noqa: E731
+    expected = grid(full)
+    fits = [np.polyfit(e, y, 1) for e, y in zip(expected.reshape(n, -1), yours.reshape(n, -1))]  # a * map + b
     diagnose(yours, expected, [
-        Pitfall("column", lambda: full[:, 1:, 0].reshape(n, *vit.GRID), "you read the [CLS] COLUMN; the map "
-                "is the [CLS] ROW of the rollout (what flows INTO CLS), rollout[:, 0, 1:]."),
-        Pitfall("transposed", lambda: np.swapaxes(expected, 1, 2), "your grid is transposed: reshape the 16 "
-                "patch entries row by row (token 1 + 4 * row + col)."),
-        Pitfall("no residual", lambda: _chain(layers, mix="plain")[:, 0, 1:].reshape(n, *vit.GRID), "you rolled "
-                "out without the residual (add_residual=False); use the default."),
-        Pitfall("last layer", lambda: layers[-1].mean(1)[:, 0, 1:].reshape(n, *vit.GRID), "you used the last "
-                "layer's raw attention; roll out every layer."),
-        Pitfall("renormalised", lambda: expected / expected.sum((1, 2), keepdims=True), "you renormalised the "
-                "16 patch values; keep them as the rollout gives them."),
+        Pitfall("column", lambda: grid(full, np.s_[:, 1:, 0]), "you read the [CLS] COLUMN, not its ROW."),
+        Pitfall("last", lambda: grid(full, np.s_[:, 0, :-1]), "you dropped the last patch, not [CLS] (entry 0)."),
+        Pitfall("transposed", lambda: np.swapaxes(expected, 1, 2), "your grid is transposed: reshape row by row."),
+    ] + [Pitfall(p.name, lambda p=p: grid(p.compute(layers)), p.message) for p in _rollout_pitfalls(True)] + [
+        Pitfall(f"layer {k}", lambda m=layer: grid(m.mean(1)), f"you used layer {k + 1}'s raw attention; roll "
+                "out every layer.") for k, layer in enumerate(layers)] + [
+        Pitfall("rescaled", lambda: np.stack([a * e + b for (a, b), e in zip(fits, expected)]), "you rescaled each "
+                "map (by its sum or maximum, or min-max); keep the values as the rollout gives them."),
     ], otherwise="d3_rollout is not the [CLS] row of the rollout of d3_attentions, without [CLS], reshaped "
        "row by row to (n, 4, 4).", rtol=ROLLOUT_RTOL)
     return "your rollout maps match a recomputation from the drill's seed. This is the graded check."
 
 
 _KEYS = ("spearman", "cam_mass", "rollout_mass", "chance")
-
-
-def _matches(yours, variant, expected=None):
-    """Without ``expected``: NaN exactly where ``variant`` has NaN, close elsewhere. With it (a mistake):
-    close to ``variant`` where all three are numbers, while ``variant`` differs from ``expected`` there."""
-    if expected is None:
-        return (np.array_equal(np.isnan(yours), np.isnan(variant))
-                and close(np.nan_to_num(yours), np.nan_to_num(variant), rtol=EXACT_RTOL))
-    defined = ~(np.isnan(yours) | np.isnan(variant) | np.isnan(expected))
-    return (defined.sum() > len(defined) // 2 and close(yours[defined], variant[defined], rtol=EXACT_RTOL)
-            and not close(variant[defined], expected[defined], rtol=EXACT_RTOL))
 
 
 def _agreement(cam, rollout, box, correlation=spearmanr, normalise=True):
@@ -327,34 +284,41 @@ def _check_d3_agreement(answer, *, random_state=0):
     cam, rollout, box = (np.asarray(a, dtype=float).reshape(n, -1) for a in evaluation[:3])
     if not isinstance(answer, dict) or set(answer) != set(_KEYS):
         raise Incorrect(f"d3_agreement should be a dict with exactly the keys {list(_KEYS)}.")
-    expected, raw = _agreement(cam, rollout, box), _agreement(cam, rollout, box, normalise=False)
-    share = "you summed the map over the box without dividing by the map's total: the mass is a share in [0, 1]."
-    swapped, chance = "you swapped the Grad-CAM and rollout masses.", "chance is the SHARE of the 16 patches in the box."
-    mistakes = {"spearman": [(_agreement(cam, rollout, box, pearsonr)["spearman"], "you computed Pearson's "
-                              "correlation of the values; Spearman's correlates their RANKS (scipy.stats.spearmanr).")],
-                "cam_mass": [(raw["cam_mass"], share), (expected["rollout_mass"], swapped)],
-                "rollout_mass": [(raw["rollout_mass"], share), (expected["cam_mass"], swapped)],
-                "chance": [(np.full(n, 1 / 16), chance), (box.sum(1), chance)]}
+    expected, order = _agreement(cam, rollout, box), "you flattened the maps and the box in different orders."
+    t, both = (lambda m: m.reshape(n, 4, 4).transpose(0, 2, 1).reshape(n, -1)), {"cam_mass", "rollout_mass"}
+    ties = np.array([len(np.unique(c)) < c.size or len(np.unique(r)) < r.size for c, r in zip(cam, rollout)])
+    mistakes = [  # (values, the keys they concern, message)
+        (_agreement(cam, rollout, box, pearsonr), {"spearman"}, "you computed Pearson's correlation of the values; "
+         "Spearman's correlates their RANKS."),
+        (_agreement(cam, rollout, box, kendalltau), {"spearman"}, "you computed Kendall's tau, not Spearman's rho."),
+        (_agreement(cam, t(rollout), box), {"spearman", "rollout_mass"}, order),
+        (_agreement(cam, rollout, t(box)), both, order),
+        (_agreement(cam, rollout, box, normalise=False), both, "you summed the map over the box without dividing "
+         "by the map's total: the mass is a share in [0, 1]."),
+        ({"cam_mass": expected["rollout_mass"], "rollout_mass": expected["cam_mass"]}, both, "you swapped the masses."),
+        ({k: np.nan_to_num(v) for k, v in expected.items()}, set(_KEYS), "an all-zero Grad-CAM map has neither "
+         "ranks nor a share of mass: put NaN there (and only there)."),
+    ] + [({"chance": c}, {"chance"}, "chance is the SHARE of each image's 16 patches in its box.")
+         for c in (np.full(n, 1 / 16), box.sum(1), np.full(n, box.mean()))]
+    sentinel = (lambda v: np.where(np.isnan(v), -9.0, v))  # noqa: E731 (outside every range: NaN must match)
     for key in _KEYS:
         try:
             yours = np.array(answer[key].detach() if isinstance(answer[key], torch.Tensor) else answer[key], float)
         except (TypeError, ValueError):
             raise Incorrect(f"d3_agreement[{key!r}] should be a numeric array of shape ({n},).") from None
         if yours.shape != (n,):
-            raise Incorrect(f"d3_agreement[{key!r}] should have shape ({n},), one value per image; yours: {yours.shape}.")
-        if _matches(yours, expected[key]):
-            continue
-        for variant, message in mistakes[key]:
-            if _matches(yours, variant, expected[key]):
-                raise Incorrect(message)
-        if not np.array_equal(np.isnan(yours), np.isnan(expected[key])):
-            raise Incorrect(f"d3_agreement[{key!r}] has NaN in other places than expected: an all-zero Grad-CAM map "
-                            "(and only such a map) has neither ranks nor a share of mass: put NaN there.")
-        raise Incorrect(f"d3_agreement[{key!r}] differs from a recomputation from the reference maps.")
+            raise Incorrect(f"d3_agreement[{key!r}] should have shape ({n},), one value per image, not {yours.shape}.")
+        nan = "" if np.array_equal(np.isnan(yours), np.isnan(expected[key])) else " (NaN elsewhere than expected)"
+        holes = np.isnan(yours) if np.isnan(yours).mean() < 0.5 else False  # name mistakes where yours is defined
+        diagnose(sentinel(yours), sentinel(expected[key]), [
+            Pitfall(message[:20], lambda v=values, k=key, h=holes: sentinel(np.where(h, np.nan, v[k])), message)
+            for values, keys, message in mistakes if key in keys] + [
+            Pitfall("ties", lambda y=yours: sentinel(np.where(ties, y, expected["spearman"])), "you broke ties between "
+                    "equal values (ReLU zeros): Spearman gives them their AVERAGE rank.")] * (key == "spearman"),
+            otherwise=f"d3_agreement[{key!r}] differs from a recomputation from the reference maps{nan}.",
+            rtol=EXACT_RTOL)
     return "your agreement numbers match a recomputation from the reference maps. This is the graded check."
 
-
-# --------------------------------------------------------------------------------------------
 
 _D3 = "Drill D3 · Grad-CAM vs rollout on a ViT"
 CHAPTER = Chapter("05", [
@@ -365,7 +329,7 @@ CHAPTER = Chapter("05", [
     Exercise("grad_weighted_attention", "5.2", "3. Gradient-weighted attention", _check_gw, hints=[
         "`logits, attentions = model(ids, mask, return_attention=True)`; score: the target logits, summed.",
         "`(grad,) = torch.autograd.grad(score, attentions[-1])` touches no parameter; then `(A * grad).clamp(min=0)` "
-        "per head, `.mean(dim=1)` over heads, the [CLS] row `[:, 0]`.",
+        "per head, `.mean(dim=1)` over heads, the [CLS] row `[:, 0]`, `.detach()`.",
         "An int target: `torch.full((len(ids),), target)`; a tensor: use it as it is."], forbidden={"captum": "captum"}),
     Exercise("vit_grad_cam", "D3 (a)", _D3, _check_vit_grad_cam, heading="Grad-CAM on patch tokens", hints=[
         "A forward hook on `model.blocks[-1].tokens_in` keeps the tokens (batch, 17, dim) entering the last "

@@ -9,6 +9,9 @@
   captum's ``LayerIntegratedGradients`` with a ``[MASK]`` baseline and the padding mask passed
   explicitly), the top-1 hit rate against the cue (:func:`top1_hits`), and the constructed model whose
   attention looks at a word it never uses (:class:`DecoyTransformer`, :func:`decoy_setup`).
+- Test beds built from a seed, as the checks build them: untrained transformers with peaked attention
+  and texts with padding (:func:`random_transformer`, :func:`random_texts`), untrained ViTs
+  (:func:`random_vit`), random attentions with masked keys (:func:`random_attentions`).
 - Drill D3's images (:func:`d3_setup`), the patch boxes of the shapes (:func:`box_patches`) and the
   reference maps of the evaluation images with their summary (:func:`d3_evaluation`,
   :func:`d3_summary`).
@@ -34,7 +37,8 @@ __all__ = [
     "TEXT_LENGTH",
     "D3Evaluation", "DecoySetup", "DecoyTransformer", "TextSetup", "ViTSetup",
     "attention_rollout", "box_patches", "d3_evaluation", "d3_setup", "d3_summary", "decoy_setup",
-    "grad_weighted_attention", "replace_tokens", "text_setup", "token_ig", "top1_hits", "vit_grad_cam",
+    "grad_weighted_attention", "random_attentions", "random_texts", "random_transformer", "random_vit",
+    "replace_tokens", "text_setup", "token_ig", "top1_hits", "vit_grad_cam",
 ]
 
 TEXT_LENGTH = 21  # [CLS] and up to 20 words: the length the shipped transformer was trained with
@@ -193,6 +197,56 @@ def vit_grad_cam(model, x, target):
     tokens, grad = kept["t"][:, 1:].detach(), grad[:, 1:]         # (batch, 16, dim)
     weights = grad.mean(dim=1, keepdim=True)                       # (batch, 1, dim)
     return torch.relu((weights * tokens).sum(dim=-1)).reshape(len(x), *vit.GRID)
+
+
+# --------------------------------------------------------------------------------------------
+# Test beds (the checks of exercises 5.1, 5.2 and drill D3 (a) use them)
+
+
+def _seeded(build, random_state: int):
+    with torch.random.fork_rng(devices=[]):
+        torch.manual_seed(check_int(random_state, "random_state", minimum=0))
+        return build()
+
+
+def random_transformer(random_state: int = 0, *, max_length: int = TEXT_LENGTH, dim: int = 16, n_heads: int = 2,
+                       n_layers: int = 2, n_classes: int = 3, focus: float = 4.0,
+                       dtype: torch.dtype = torch.float32) -> transformer.TinyTransformer:
+    """An untrained ``TinyTransformer`` whose query, key and value weights are multiplied by ``focus``,
+    so that its attention is peaked rather than nearly uniform (in train mode, as built)."""
+    def build():
+        model = transformer.TinyTransformer(max_length=max_length, dim=dim, n_heads=n_heads, n_layers=n_layers,
+                                            n_classes=n_classes)
+        with torch.no_grad():
+            for block in model.blocks:
+                block.attention.qkv.weight.mul_(focus)
+        return model.to(dtype)
+    return _seeded(build, random_state)
+
+
+def random_texts(random_state: int, batch: int, length: int) -> torch.Tensor:
+    """Ids of shape (batch, length): ``[CLS]``, then random words; the last three positions of the
+    second text (of the only one when ``batch`` is 1) are ``[PAD]``."""
+    generator = torch.Generator().manual_seed(check_int(random_state, "random_state", minimum=0))
+    ids = torch.randint(text.MASK_ID + 1, len(text.VOCABULARY), (batch, length), generator=generator)
+    ids[:, 0], ids[1 % batch, length - 3:] = text.CLS_ID, text.PAD_ID
+    return ids
+
+
+def random_vit(random_state: int = 0, *, n_layers: int = 3, dtype: torch.dtype = torch.float32) -> nn.Module:
+    """An untrained ``TinyViT`` with ``n_layers`` blocks (in train mode, as built)."""
+    return _seeded(lambda: vit.TinyViT(n_layers=n_layers).to(dtype), random_state)
+
+
+def random_attentions(random_state: int, n_layers: int, batch: int, n_heads: int, length: int, *,
+                      concentration: float = 0.3, n_masked: int = 2) -> np.ndarray:
+    """Attentions of shape (n_layers, batch, n_heads, length, length) whose rows are peaked Dirichlet
+    draws (they do not commute); the last ``n_masked`` keys of example 0 get 0, as padding does."""
+    rng = np.random.default_rng(check_int(random_state, "random_state", minimum=0))
+    layers = rng.dirichlet(np.full(length, concentration), size=(n_layers, batch, n_heads, length))
+    layers[:, 0, :, :, length - n_masked:] = 0.0
+    layers[:, 0] /= layers[:, 0].sum(-1, keepdims=True)
+    return layers
 
 
 # --------------------------------------------------------------------------------------------
