@@ -310,3 +310,26 @@ def test_removing_and_restoring_the_trace_function_is_noticed():
 
     feedback = FORBIDDING.run(hides)
     assert feedback.outcome is Outcome.INCORRECT and "statistics module" in feedback.message
+
+
+class _Shell:
+    """What the visible audit reads of IPython: the user namespace with its input history."""
+
+    def __init__(self, cells, **names):
+        self.user_ns = {"In": ["", *cells], **names}
+
+
+def test_the_visible_audit_reads_the_cell_that_assigned_the_passed_name():
+    from helpers.checks._answer_cells import answer_cell_sources
+
+    letter = "C"  # interned: other names are bound to the very same object
+    cells = ['d2_why = "C"', 'other = "C"\nimport os', "check.d2_why(d2_why)"]
+    shell = _Shell(cells, d2_why=letter, other=letter)
+    assert answer_cell_sources((letter,), "d2_why", shell) == ['d2_why = "C"']
+    # an augmented assignment, a tuple target and a later reassignment are all read with ast
+    cells = ["a, b = 1, 2", "b += 1", "x_b = 5", "check.pair(a, b)"]
+    assert answer_cell_sources((1, 3), "pair", _Shell(cells, a=1, b=3)) == ["a, b = 1, 2", "b += 1"]
+    # no plain name passed: any name bound to the answer
+    table = np.zeros(2)
+    cells = ["t = np.zeros(2)", "check.table(t + 0)"]
+    assert answer_cell_sources((table,), "table", _Shell(cells, t=table)) == ["t = np.zeros(2)"]

@@ -13,6 +13,7 @@ import time
 
 import nbformat
 import pytest
+from nbclient import NotebookClient
 from nbformat.v4 import new_code_cell, new_markdown_cell, new_notebook, new_output
 from nbgrader.utils import determine_grade
 
@@ -419,3 +420,19 @@ def test_solution_test_cells_are_counted():
             meta = cell.metadata.get("nbgrader", {})
             if meta.get("grade") and not meta.get("solution") and cell.cell_type == "code":
                 assert guard.count_checks(cell.source) >= 2, (path.name, meta["grade_id"])
+
+
+def test_the_visible_check_audits_the_cell_that_assigned_the_passed_name():
+    """In a kernel, as a student runs it: the visible check reads back the answer cell of the name it
+    was passed, not another cell bound to the same (interned) object."""
+    cells = [plain("from helpers.checks import ch01 as check", "imports"),
+             plain('d2_why = "C"\nimport os', "breaking"), plain('other = "C"', "clean"),
+             plain("check.d2_why(d2_why)", "flagged"),
+             plain('d2_why = "C"', "fixed"), plain('junk = "C"\nimport os', "unrelated"),
+             plain("check.d2_why(d2_why)", "passes")]
+    nb = new_notebook(cells=cells)
+    NotebookClient(nb, timeout=60, kernel_name="python3", allow_errors=True).execute()
+    text = ["".join(str(o.get("text", o.get("data", {}).get("text/plain", ""))) for o in cell.outputs)
+            for cell in nb.cells]
+    assert "breaks a grading rule" in text[3] and errors(nb.cells[3]), nb.cells[3].outputs
+    assert "breaks a grading rule" not in text[6] and not errors(nb.cells[6]), nb.cells[6].outputs

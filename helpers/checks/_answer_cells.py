@@ -7,43 +7,74 @@ outside the kernel (``helpers.grading``) and never reads a key (``_keys``).
 
 from __future__ import annotations
 
+import ast
 import linecache
 
 from . import _audit, _keys
 from ._feedback import Feedback, Outcome
 
-__all__ = ["audit_answer_cells", "self_study_verdict"]
+__all__ = ["answer_cell_sources", "audit_answer_cells", "self_study_verdict"]
 
 
-def _answer_cell_sources(answers: tuple) -> list[str]:
-    """The notebook cells that defined the answers (IPython only): a function's cell is read back
-    from its code's file name; a value's is the last executed cell that assigns a name bound to it."""
+def _binds(cell: str, name: str) -> bool:
+    """Whether the cell's code assigns ``name`` (read with ast; text search for a cell ast cannot read,
+    such as one with a %magic)."""
     try:
-        from IPython import get_ipython
-    except ImportError:  # pragma: no cover - IPython ships with the course
+        tree = ast.parse(cell)
+    except SyntaxError:
+        return f"{name} =" in cell or f"{name}=" in cell
+    return any((isinstance(node, ast.Name) and isinstance(node.ctx, ast.Store) and node.id == name)
+               or (isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef)) and node.name == name)
+               or (isinstance(node, ast.alias) and (node.asname or node.name) == name)
+               for node in ast.walk(tree))
+
+
+def _argument_names(cell: str, exercise: str) -> list[str | None]:
+    """The names of the positional arguments of the call ``<...>.<exercise>(...)`` in ``cell`` (the
+    running test cell), None where an argument is not a plain name."""
+    try:
+        tree = ast.parse(cell)
+    except SyntaxError:
         return []
-    shell = get_ipython()
-    if shell is None:
-        return []
-    history = list(shell.user_ns.get("In", []))
+    for node in ast.walk(tree):
+        if isinstance(node, ast.Call) and isinstance(node.func, ast.Attribute) and node.func.attr == exercise:
+            return [arg.id if isinstance(arg, ast.Name) else None for arg in node.args]
+    return []
+
+
+def answer_cell_sources(answers: tuple, exercise: str, shell) -> list[str]:
+    """The notebook cells that defined the answers: a function's cell is read back from its code's
+    file name; a value's is the last executed cell that assigns the name the running cell passes
+    (``check.d2_fix(X_train_merged, ...)``), or, when it passes no plain name, any name bound to it."""
+    history = [cell for cell in shell.user_ns.get("In", []) if isinstance(cell, str)]
+    passed = _argument_names(history[-1], exercise) if history else []
     sources = []
-    for answer in answers:
+    for k, answer in enumerate(answers):
         code = getattr(answer, "__code__", None)
         if code is not None and (lines := linecache.getlines(code.co_filename)):
             sources.append("".join(lines))
             continue
-        names = {name for name, value in list(shell.user_ns.items())
-                 if value is answer and not name.startswith("_")}
+        if k < len(passed) and passed[k]:
+            names = {passed[k]}
+        else:
+            names = {name for name, value in list(shell.user_ns.items())
+                     if value is answer and not name.startswith("_")}
         for cell in reversed(history):
-            if any(f"{name} =" in cell or f"{name}=" in cell for name in names):
+            if any(_binds(cell, name) for name in names):
                 sources.append(cell)
                 break
     return sources
 
 
-def audit_answer_cells(answers: tuple) -> str:
-    """The first audit violation in the cells that defined the answers, as a sentence ('' if none)."""
-    for source in _answer_cell_sources(answers):
+def audit_answer_cells(answers: tuple, exercise: str) -> str:
+    """The first audit violation in the cells that defined the answers, as a sentence ('' if none).
+    Only inside IPython: elsewhere there are no cells."""
+    try:
+        from IPython import get_ipython
+    except ImportError:  # pragma: no cover - IPython ships with the course
+        return ""
+    shell = get_ipython()
+    for source in answer_cell_sources(answers, exercise, shell) if shell is not None else []:
         violations = _audit.audit(source)
         if violations:
             return violations[0].message
