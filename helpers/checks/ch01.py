@@ -101,6 +101,9 @@ def _permutation(M, X, columns, what):
     if len(np.unique(column)) > 2 and (np.all(steps >= 0) or np.all(steps <= 0)):  # 2 / n! for a shuffle
         raise Incorrect(f"in a matrix your function scored, {what} is in sorted order: a sort is not a random "
                         "shuffle. Draw each permutation with `rng.permutation(n)`.")
+    if len(np.unique((perm - np.arange(len(X))) % len(X))) == 1:  # a cyclic shift: probability n / n! for a shuffle
+        raise Incorrect(f"in a matrix your function scored, {what} is X's rows rotated (`np.roll`): a shift by a random "
+                        "offset is not a random shuffle. Draw each permutation with `rng.permutation(n)`.")
     if (fixed := np.sum(perm == np.arange(len(X)))) > MAX_FIXED_ROWS:
         raise Incorrect(f"a permutation of {what} left {fixed} of {len(X)} rows in place: shuffle all the rows, "
                         "`rng.permutation(n)`.")

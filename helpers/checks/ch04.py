@@ -22,7 +22,7 @@ from torch import nn
 from helpers.lib import ch04 as lib
 
 from ._core import Chapter, Exercise, Incorrect, choice
-from ._idioms import Pitfall, diagnose
+from ._idioms import Pitfall, close, diagnose
 from ._torch import SpyNet, call_model, tensor_result
 
 # Tolerances, relative to the largest |expected| value.
@@ -146,6 +146,8 @@ def _cam_pitfalls(model, x, target, layer):
                 "the raw map (torchcam's normalized=False), so that maps of different images compare."),
         Pitfall("summed", lambda: _up(cam * A.shape[2] * A.shape[3], size),
                 "your channel weights are sums of the gradient over the map, not its mean: divide by h * w."),
+        Pitfall("bicubic", lambda: _up(cam, size, "bicubic"), "your map is upsampled bicubically (it overshoots below "
+                "0); the task (and the oracle) use bilinear, align_corners=False."),
     ]
 
 
@@ -164,10 +166,10 @@ def _check_grad_cam(answer, *, seed=0, n=4, channels=1, size=(12, 16), n_classes
                             "(bilinear, align_corners=False).")
         if shape == (n, 1, *size):
             raise Incorrect(f"return one map per image, shape {(n, *size)}: drop the channel axis (`cam[:, 0]`).")
-        mine = tensor_result(result, (n, *size), "your Grad-CAM")
-        if np.any(mine < 0):
+        mine, pitfalls = tensor_result(result, (n, *size), "your Grad-CAM"), _cam_pitfalls(model, x, tgt, layer)
+        if np.any(mine < 0) and not close(mine, pitfalls[-1].compute(), **_tol(expected)):
             raise Incorrect("your map has negative values: " + _NO_RELU)
-        diagnose(mine, expected, _cam_pitfalls(model, x, tgt, layer), **_tol(expected), otherwise="your map is not "
+        diagnose(mine, expected, pitfalls, **_tol(expected), otherwise="your map is not "
                  "ReLU(sum_k alpha_k A_k), alpha_k the spatial mean of d logit / dA_k, upsampled bilinearly.")
 
 

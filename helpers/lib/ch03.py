@@ -136,6 +136,7 @@ def lime_runs(predict_fn, x, X_train, *, seeds, sizes, kernel_width=None, model_
     return {"weights": weights, "r2": r2}
 
 
+@reference
 def _top_set(weights, k: int) -> set:
     return set(np.argsort(-np.abs(np.asarray(weights, dtype=float)), kind="stable")[:k].tolist())
 
@@ -284,8 +285,9 @@ def jaccard_cases(random_state: int, n_features: int, n_pairs: int) -> list[tupl
 
 def noisy_runs(random_state: int, shape=(3, 6, 12)) -> dict:
     """Runs like lime's, in the layout of :func:`lime_runs`: true weights plus noise that shrinks with
-    the size (``weights`` of ``shape`` = (sizes, seeds, features)), and R^2 values in [0.3, 0.95]."""
+    the size (``weights`` of ``shape`` = (sizes, seeds, features)), rounded to 0.1 so that |weights| tie
+    (the top-k sets break ties to the lower index), and R^2 values in [0.3, 0.95]."""
     rng = np.random.default_rng(random_state)
     truth = rng.standard_normal(shape[2]) * rng.uniform(0.2, 2.0, shape[2])
-    weights = truth + np.geomspace(1.0, 0.1, shape[0])[:, None, None] * rng.standard_normal(shape)
+    weights = np.round(truth + np.geomspace(1.0, 0.1, shape[0])[:, None, None] * rng.standard_normal(shape), 1)
     return {"weights": weights, "r2": rng.uniform(0.3, 0.95, shape[:2])}

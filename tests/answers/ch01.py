@@ -359,3 +359,73 @@ ERROR = {
         "def grouped_permutation_importance(model, X, y, groups, *, n_repeats=5, random_state=None):\n"
         "    return X[:, groups[99]]\n",
 }
+
+# Red-team round 2 (issue 7): new cases, each planted in its base; the first two of each list above are kept.
+WRONG["taxonomy_answer"] += [
+    ("every method but the worked examples local and agnostic (graded by the key)",
+     "def taxonomy(method):\n    return {'permutation importance': ('global', 'agnostic'), "
+     "'Grad-CAM': ('local', 'specific')}.get(method, ('local', 'agnostic'))\n",
+     r"5 have the wrong scope and 6 the wrong access"),
+    ("a dict {scope, access}", planted(_TAX, ("return places[method]", "return dict(zip(['scope', 'access'], places[method]))")),
+     r"a pair \(scope, access\), got \{"),
+    ("a third element", planted(_TAX, ("return places[method]", "return (*places[method], 'note')")),
+     r"a pair \(scope, access\), got \('global', 'agnostic', 'note'\)"),
+]
+WRONG["permutation_importance_answer"] += [
+    ("a cyclic shift by a random offset (np.roll)", planted(_PI, (
+        "X_perm[:, j] = X[rows, j]", "X_perm[:, j] = np.roll(X[:, j], rng.integers(1, n_samples))")), r"rotated \(`np.roll`\)"),
+    ("one permutation per repeat, shared by every feature", planted(_PI, (
+        "    for j in range(n_features):\n",
+        "    perms = [rng.permutation(n_samples) for _ in range(n_repeats)]\n    for j in range(n_features):\n"),
+        ("rows = rng.permutation(n_samples)", "rows = perms[r]")), r"same row permutation"),
+    ("only the first half of the rows shuffled", planted(_PI, (
+        "rows = rng.permutation(n_samples)",
+        "rows = np.r_[rng.permutation(n_samples // 2), np.arange(n_samples // 2, n_samples)]")), r"left \d+ of 200 rows in place"),
+    ("scikit-learn's private helper", planted(_PI, ("    rng = np.random.default_rng(random_state)\n", (
+        "    from sklearn.inspection._permutation_importance import _calculate_permutation_scores\n"
+        "    return np.array([_calculate_permutation_scores(model, X, y, None, j, np.random.RandomState(random_state), "
+        "n_repeats, model.score(X, y), lambda m, X, y, w: m.score(X, y)) for j in range(X.shape[1])])\n"))),
+     r"runs scikit-learn's permutation_importance"),
+]
+WRONG["grouped_permutation_importance_answer"] += [
+    ("a slice from the group's first to last column (right for contiguous groups only)", planted(_GPI, (
+        "X_perm[:, columns] = X[rows][:, columns]", "X_perm[:, columns[0]:columns[-1] + 1] = X[rows, columns[0]:columns[-1] + 1]")),
+     r"group \[0, 3\] your function scored 0 different copies"),
+    ("one permutation per repeat, shared by every group", planted(_GPI, (
+        "    for g, columns in enumerate(groups):\n",
+        "    perms = [rng.permutation(len(X)) for _ in range(n_repeats)]\n    for g, columns in enumerate(groups):\n"),
+        ("rows = rng.permutation(len(X))", "rows = perms[r]")), r"same row permutation"),
+    ("a cyclic shift of the group (np.roll)", planted(_GPI, (
+        "X_perm[:, columns] = X[rows][:, columns]",
+        "X_perm[:, columns] = np.roll(X[:, columns], rng.integers(1, len(X)), axis=0)")), r"rotated \(`np.roll`\)"),
+    ("the groups so far shuffled together", planted(_GPI, (
+        "    for g, columns in enumerate(groups):\n",
+        "    seen = []\n    for g, columns in enumerate(groups):\n        seen = seen + list(columns)\n"),
+        ("X_perm[:, columns] = X[rows][:, columns]", "X_perm[:, seen] = X[rows][:, seen]")),
+     r"when you moved on, the group before was still shuffled"),
+]
+_D2A_JOINT = "d2_joint = lib.joint_permutation_importance(forest, X_test, y_test, twins, n_repeats=10, random_state=SEED).mean()"
+WRONG["d2_importances_answer"] += [
+    ("the larger single importance as the pair's", planted(_D2A, (_D2A_JOINT, "d2_joint = d2_individual.max()")),
+     r"d2_joint is not what .* nor near it"),
+    ("the median of the pair's repeats", planted(_D2A, ("random_state=SEED).mean()", "random_state=SEED)\nd2_joint = float(np.median(d2_joint))")),
+     r"d2_joint is near what .* but not equal"),
+    ("the printed values typed in, rounded", planted(_D2A, ("pi.iloc[twins].to_numpy()", "np.round(pi.iloc[twins].to_numpy(), 3)")),
+     r"d2_individual is near what .* but not equal"),
+]
+WRONG["d2_why_answer"] += [
+    ("D: noise", planted(BASES["d2_why_answer"], ('"C"', '"D"')), r"D is not the best explanation"),
+    ("two letters", planted(BASES["d2_why_answer"], ('"C"', '"C, D"')), r"got 'C, D'"),
+]
+WRONG["d2_fix_answer"] += [
+    ("the new column first", planted(_D2C, ('merged["twin_mean"] = X[["twin_a", "twin_b"]].mean(axis=1)',
+                                            'merged.insert(0, "twin_mean", X[["twin_a", "twin_b"]].mean(axis=1))')),
+     r"expected the other columns in their order, then the new column 'twin_mean' last"),
+    ("the test fold's mean of the twins in every row", planted(_D2C, (
+        "X_train_merged, X_test_merged = merge_twins(X_train), merge_twins(X_test)",
+        "X_train_merged, X_test_merged = merge_twins(X_train), merge_twins(X_test)\n"
+        "X_test_merged['twin_mean'] = X_test_merged['twin_mean'].mean()")), r"'twin_mean' in X_test_merged is not the row-wise mean"),
+    ("the refit with more trees", planted(_D2C, ("random_state=0)", "random_state=0, n_estimators=300)")), r"does not predict like"),
+    ("the merged column's importance in MSE", planted(_D2C, ("y_test, n_repeats=10", "y_test, n_repeats=10, scoring='neg_mean_squared_error'")),
+     r"d2_fixed is not what .* nor near it"),
+]

@@ -340,3 +340,58 @@ ERROR = {
         "def kernel_shap(f, x, background, *, n_samples=2048, random_state=None):\n"
         "    return f(background[:, :1])\n",
 }
+
+# Red-team round 2 (issue 7): new cases, each planted in its base; the first two of each list above are kept.
+WRONG["shapley_values_answer"] += [
+    ("Monte Carlo over 300 random orderings", planted(_SHAPLEY_VALUES, (
+        "    for k, i in enumerate(players):\n        others = [p for p in players if p != i]\n        for size in range(M):\n"
+        "            weight = math.factorial(size) * math.factorial(M - size - 1) / math.factorial(M)\n"
+        "            for combo in itertools.combinations(others, size):\n                S = frozenset(combo)\n"
+        "                phi[k] += weight * (worth(S | {i}) - worth(S))\n",
+        "    rng = np.random.default_rng(0)\n    for _ in range(300):\n        before = frozenset()\n"
+        "        for k in rng.permutation(M):\n            phi[k] += (worth(before | {players[k]}) - worth(before)) / 300\n"
+        "            before = before | {players[k]}\n")), r"differ from shap's exact Shapley values"),
+    ("one player: v(N), without v(empty)", planted(_SHAPLEY_VALUES, (
+        "    players = list(players)\n",
+        "    players = list(players)\n    if len(players) == 1:\n        return np.array([worth(frozenset(players))])\n")),
+     r"weigh v\(S \+ i\) alone"),
+    ("an equal split of v(N) - v(empty)", planted(_SHAPLEY_VALUES, (
+        "    return phi", "    return np.full(M, (worth(frozenset(players)) - worth(frozenset())) / M)")),
+     r"efficiency holds\) but differ"),
+]
+WRONG["shapley_kernel_weight_answer"] += [
+    ("a large finite weight for the edges", planted(_KERNEL_WEIGHT, ("return math.inf", "return 1e9")), r"INFINITE weight"),
+    ("the numerator M - 1 lost", planted(_KERNEL_WEIGHT, (
+        "return (M - 1) / (math.comb(M, s) * s * (M - s))", "return 1 / (math.comb(M, s) * s * (M - s))")),
+     r"0.25 times the Shapley kernel"),
+]
+WRONG["kernel_shap_answer"] += [
+    ("subset features drawn with replacement", planted(_KERNEL_SHAP, (
+        "masks = rng.random((n_samples, M)).argsort(axis=1) < s[:, None]",
+        "masks = np.zeros((n_samples, M), bool)\n        for row, size in enumerate(s):\n"
+        "            masks[row, rng.choice(M, size)] = True")), r"0 have size 11"),
+    ("efficiency by a heavy full-coalition row", planted(_KERNEL_SHAP, (
+        "    A = masks[:, :-1] - masks[:, -1:].astype(float)\n    root = np.sqrt(weights)\n"
+        "    rest = np.linalg.lstsq(A * root[:, None], (worth - masks[:, -1] * total) * root, rcond=None)[0]\n"
+        "    return np.append(rest, total - rest.sum())",
+        "    Z = np.vstack([masks, np.ones((1, M), bool)]).astype(float)\n    root = np.sqrt(np.append(weights, 1e6))\n"
+        "    return np.linalg.lstsq(Z * root[:, None], np.append(worth, total) * root, rcond=None)[0]")),
+     r"efficiency fails"),
+    ("sizes drawn from the kernel of M + 1 features", planted(_KERNEL_SHAP, (
+        "p = (M - 1) / (sizes * (M - sizes))", "p = M / (sizes * (M + 1 - sizes))")), r"do not follow the Shapley kernel"),
+    ("sampled rows weighted by 1 / C(M, s)", planted(_KERNEL_SHAP, (
+        "        weights = np.ones(n_samples)\n",
+        "        weights = math.comb(M, M // 2) / np.array([math.comb(M, k) for k in s])\n")),
+     r"do not solve the constrained least squares"),
+]
+WRONG["d1_shapley_answer"] += [
+    ("the orderings in another order", planted(_D1, ("for order in lib.D1_ORDERINGS:", "for order in itertools.permutations('CBA'):")),
+     r"ordering A -> B -> C: the contribution of A is off"),
+    ("phi from three of the six orderings", planted(_D1, ("d1_phi = d1_marginals.mean(axis=0)", "d1_phi = d1_marginals[[0, 2, 4]].mean(axis=0)")),
+     r"average of the rows"),
+    ("marginals transposed", planted(_D1, ("d1_marginals = np.array(rows, dtype=float)", "d1_marginals = np.array(rows, dtype=float).T")),
+     r"shape \(6, 3\); yours has shape \(3, 6\)"),
+]
+WRONG["d1_why_answer"] += [
+    ("the option's text", planted(_D1_WHY, ('"A"', '"A: each pair surplus split equally"')), r"got 'A: each"),
+]

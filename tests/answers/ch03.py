@@ -278,3 +278,57 @@ ERROR = {
     "d4_runs_answer": "def d4_runs(predict_fn, x, X_train, *, seeds, sizes):\n    return predict_fn(x)[seeds]\n",
     "d4_agreement_answer": "def d4_agreement(weights, r2, *, k):\n    return weights[k] @ r2.T[None]\n",
 }
+
+# Red-team round 2 (issue 7): new cases, each planted in its base; the first two of each list above are kept.
+WRONG["lime_explain_answer"] += [
+    ("perturbations rounded to 2 decimals", planted(_LIME, ("    Z = x + U * scale\n", "    Z = np.round(x + U * scale, 2)\n    U = (Z - x) / scale\n")),
+     r"many values of a feature repeat"),
+    ("Student-t noise of variance 1", planted(_LIME, (
+        "U = rng.standard_normal((n_samples, len(x)))", "U = rng.standard_t(5, (n_samples, len(x))) / np.sqrt(5 / 3)")),
+     r"not normally distributed"),
+    ("R^2 of the unweighted fit's residuals", planted(_LIME, (
+        "    residual = y - A @ beta\n", "    residual = y - A @ np.linalg.lstsq(A, y, rcond=None)[0]\n")),
+     r"your r2 is not the weighted R\^2"),
+    ("the intercept of the unweighted fit", planted(_LIME, (
+        "    intercept = float(beta[0])\n", "    intercept = float(np.linalg.lstsq(A, y, rcond=None)[0][0])\n")),
+     r"your intercept is not the surrogate's value at x"),
+]
+WRONG["topk_jaccard_answer"] += [
+    ("numpy's default (unstable) argsort", planted(_TOPK, ('kind="stable"', 'kind="quicksort"')), r"ties to the lower index"),
+    ("a threshold at the k-th largest |w| (ties let more in)", planted(_TOPK, (
+        'set(np.argsort(-np.abs(np.asarray(a, dtype=float)), kind="stable")[:k].tolist())',
+        "set(np.flatnonzero(np.abs(a) >= np.sort(np.abs(a))[-k]).tolist())"), (
+        'set(np.argsort(-np.abs(np.asarray(b, dtype=float)), kind="stable")[:k].tolist())',
+        "set(np.flatnonzero(np.abs(b) >= np.sort(np.abs(b))[-k]).tolist())")), r"ties to the lower index"),
+    ("np.argpartition", planted(_TOPK, (
+        'np.argsort(-np.abs(np.asarray(a, dtype=float)), kind="stable")[:k]',
+        "np.argpartition(-np.abs(np.asarray(a, dtype=float)), k - 1)[:k]"), (
+        'np.argsort(-np.abs(np.asarray(b, dtype=float)), kind="stable")[:k]',
+        "np.argpartition(-np.abs(np.asarray(b, dtype=float)), k - 1)[:k]")), r"ties to the lower index"),
+    ("the library's private top-k helper", planted(_TOPK, (
+        'top_a = set(np.argsort(-np.abs(np.asarray(a, dtype=float)), kind="stable")[:k].tolist())',
+        "top_a = lib._top_set(a, k)")), r"course's reference"),
+]
+WRONG["d4_runs_answer"] += [
+    ("the sizes sorted", planted(_RUNS, ("for s, size in enumerate(sizes):", "for s, size in enumerate(sorted(sizes)):")),
+     r"another order of the sizes"),
+    ("one explainer per seed, reused across the sizes", planted(_RUNS, (
+        "            explainer = LimeTabularExplainer(X_train, mode=\"classification\", discretize_continuous=False,\n"
+        "                                             sample_around_instance=True, random_state=seed)\n", ""), (
+        "    for s, size in enumerate(sizes):\n",
+        "    explainers = [LimeTabularExplainer(X_train, mode='classification', discretize_continuous=False,\n"
+        "                                       sample_around_instance=True, random_state=seed) for seed in seeds]\n"
+        "    for s, size in enumerate(sizes):\n"), ("exp = explainer.explain", "exp = explainers[i].explain")),
+     r"issue 309"),
+]
+WRONG["d4_agreement_answer"] += [
+    ("ties to the higher index", planted(_AGREEMENT, (
+        'np.argsort(-np.abs(w), kind="stable")[:k]', 'np.argsort(np.abs(w), kind="stable")[::-1][:k]')), r"higher index"),
+    ("fidelity: one mean over all sizes", planted(_AGREEMENT, (
+        "np.asarray(r2, dtype=float).mean(axis=1)", "np.full(len(weights), np.asarray(r2, dtype=float).mean())")),
+     r"mean R\^2 over the seeds of size s"),
+]
+WRONG["d4_why_answer"] += [
+    ("a letter with a dot", planted(_WHY, ('"D"', '"D."')), r"got 'D.'"),
+    ("a number", planted(_WHY, ('"D"', "4")), r"one letter as a string"),
+]

@@ -326,3 +326,45 @@ ERROR = {
         "    return x @ baseline\n",
     "d5_stages_answer": "def d5_stages(model, x, target):\n    return {'own': model(x, target)}\n",
 }
+
+# Red-team round 2 (issue 7): new cases, each planted in its base; the first two of each list above are kept.
+WRONG["saliency_answer"] += [
+    ("logits[:, target]: every target's logit of every image", planted(_SALIENCY, (_SAL_PICK, "picked = logits[:, target]")),
+     r"not \|d logit_target / dx\|"),
+    ("eval mode inside, restored after", planted(_SALIENCY, (
+        "    logits = model(inputs)\n", "    was = model.training\n    model.eval()\n    logits = model(inputs)\n    model.train(was)\n")),
+     r"changed the model's mode"),
+    ("the squared gradient", planted(_SALIENCY, ("return gradient.abs()", "return gradient ** 2")), r"not \|d logit_target / dx\|"),
+]
+WRONG["grad_cam_answer"] += [
+    ("bicubic upsampling", planted(_GRAD_CAM, ('mode="bilinear"', 'mode="bicubic"')), r"upsampled bicubically"),
+    ("positive gradients only", planted(_GRAD_CAM, (
+        "weights = gradient.mean(dim=(2, 3), keepdim=True)", "weights = F.relu(gradient).mean(dim=(2, 3), keepdim=True)")),
+     r"not ReLU\(sum_k alpha_k A_k\)"),
+    ("the gradient's maximum as channel weight", planted(_GRAD_CAM, (
+        "weights = gradient.mean(dim=(2, 3), keepdim=True)", "weights = gradient.amax(dim=(2, 3), keepdim=True)")),
+     r"not ReLU\(sum_k alpha_k A_k\)"),
+]
+WRONG["integrated_gradients_answer"] += [
+    ("targets repeated with repeat_interleave", planted(_IG, ("target.repeat(len(alphas))", "target.repeat_interleave(len(alphas))")),
+     r"completeness fails"),
+    ("attributions rescaled to complete exactly", planted(_IG, ("    return (x.detach() - baseline) * average", (
+        "    attr = (x.detach() - baseline) * average\n    with torch.no_grad():\n"
+        "        delta = model(x).gather(1, target.view(-1, 1))[:, 0] - model(baseline).gather(1, target.view(-1, 1))[:, 0]\n"
+        "    return attr * (delta / attr.sum(dim=(1, 2, 3))).view(-1, 1, 1, 1)"))), r"not the trapezoid IG"),
+    ("the path baseline + alpha * x", planted(_IG, (
+        "path = baseline + alphas.view(-1, 1, 1, 1, 1) * (x.detach() - baseline)",
+        "path = baseline + alphas.view(-1, 1, 1, 1, 1) * x.detach()")), r"not on the straight path"),
+]
+WRONG["d5_stages_answer"] += [
+    ("the baseline fixed first", planted(_D5, (
+        'stages = [(blurred, 8, "left", False), (blurred, 8, "left", True), (blurred, 8, "trapezoid", True),\n'
+        '              (blurred, 64, "trapezoid", True), (black, 64, "trapezoid", True)]',
+        'stages = [(blurred, 8, "left", False), (black, 8, "left", False), (black, 8, "left", True),\n'
+        '              (black, 8, "trapezoid", True), (black, 64, "trapezoid", True)]')), r"in the order of the table"),
+    ("'black' measured against the blurred image", planted(_D5, (
+        "delta_black = logit(x) - logit(baseline), logit(x) - logit(black)",
+        "delta_black = logit(x) - logit(baseline), logit(x) - logit(blurred)")), r"result\['black'\]\[s\] should be"),
+    ("'fixed' from the course's reference", planted(_D5, (
+        '"fixed": attributions}', '"fixed": lib.integrated_gradients(model, x, target, steps=64)}')), r"course's reference"),
+]
