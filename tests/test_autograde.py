@@ -437,3 +437,21 @@ def test_the_grading_kernel_ran_in_the_sandbox(graded):
         assert not any("grading sandbox OFF" in log for log in logs)
     else:
         assert any("grading sandbox OFF" in log for log in logs)
+
+
+def test_score_table_is_printed_for_the_record(graded, capsys):
+    """The autograded points per submission and chapter, printed in the test log (a table for notes)."""
+    course, _ = graded
+    rows = {}
+    for (student, chapter) in course.expected:
+        scores = _scores(course.root, student, chapter)
+        got, top = sum(s for s, _ in scores.values()), sum(m for _, m in scores.values())
+        rows.setdefault(chapter, {})[student.split("-", 1)[1]] = f"{got:g}/{top:g}"
+    order = ["solution", "blank", "alternative", "wrong1", "wrong2", "wrong3", *CHEATS]
+    names = sorted({name for row in rows.values() for name in row}, key=order.index)
+    lines = ["| chapter | " + " | ".join(names) + " |", "|---" * (len(names) + 1) + "|"]
+    lines += [f"| {chapter} | " + " | ".join(row.get(name, "") for name in names) + " |"
+              for chapter, row in sorted(rows.items())]
+    with capsys.disabled():
+        print("\nautograded points (score/max of the code cells):\n" + "\n".join(lines))
+    assert rows and all(row["solution"].split("/")[0] == row["solution"].split("/")[1] for row in rows.values())
