@@ -2,12 +2,14 @@
 grade_ids, `check.X`, `lib.X`, `grading_copy("chNN").X`, the sections messages point to, and the
 exercise headings."""
 
+import ast
 import importlib
 import re
 
 import pytest
 
 from helpers.checks._core import Exercise
+from helpers.grading.guard import count_checks
 from tests.notebook_tools import chapters, grade_id, is_answer, is_test, read
 
 HEADING = re.compile(r"^#+\s*(.+?)\s*$", re.MULTILINE)
@@ -73,3 +75,18 @@ def test_every_section_and_exercise_heading_is_in_the_notebook(chapter):
         else:
             drill = exercise.number.split()[0]
             assert any(h.startswith(f"Drill {drill} ") for h in headings), f"{exercise.name}: no Drill {drill} heading"
+
+
+@pytest.mark.parametrize("chapter", chapters())
+def test_every_check_in_a_test_cell_is_a_top_level_statement(chapter):
+    """The output guard requires one pass line per top-level check (helpers.grading.guard): a check
+    inside a loop, a branch or a function would not be required, and could fail unnoticed."""
+    for cell in read(chapter).cells:
+        if not is_test(cell):
+            continue
+        tree = ast.parse(cell.source)
+        calls = [node for node in ast.walk(tree) if isinstance(node, ast.Call) and isinstance(node.func, ast.Attribute)
+                 and (node.func.attr == "grade" or getattr(node.func.value, "id", "") == "check")]
+        assert calls and len(calls) == count_checks(cell.source), (
+            f"{grade_id(cell)}: every check.<exercise>(...) and .grade(...) must be a statement of its own, at "
+            "the top level of the cell")
