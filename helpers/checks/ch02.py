@@ -188,6 +188,10 @@ def _wls(f, x, background, masks, weights, *, swap=False):
     return lib.kernel_regression(f, x, background, masks, weights, worth=worth)
 
 
+class _Underdetermined(Incorrect):
+    """The answer's solve failed on coalitions that do not determine the values: draw again."""
+
+
 def _kernel_shap_of(answer, f, x, background, n_samples, seed):
     """The answer's values (checked for efficiency) and the coalitions it evaluated: (phi, masks, counts)."""
     spy = Spy(f)
@@ -195,9 +199,16 @@ def _kernel_shap_of(answer, f, x, background, n_samples, seed):
         with inputs_unchanged(x=x, background=background):
             result = call(answer, spy, x, background, n_samples=n_samples, random_state=seed)
     except StudentError as failure:
-        if isinstance(failure.error, np.linalg.LinAlgError):  # inf or NaN weights in the solve
-            raise Incorrect(f"your least-squares solve failed ({failure.error}): {_INFINITE}") from None
-        raise
+        if not isinstance(failure.error, np.linalg.LinAlgError):
+            raise
+        try:  # a singular system: infinite weights, or (rarely, at the boundary) too few distinct coalitions
+            masks, _ = lib.read_coalitions(spy.inputs, x, background, rtol=ROW_RTOL)
+            few = np.linalg.matrix_rank(masks[:, :-1].astype(float) - masks[:, -1:]) < len(x) - 1
+        except ValueError:
+            few = False
+        raise (_Underdetermined(f"your least-squares solve failed ({failure.error}): the {len(masks)} different "
+                                "coalitions you drew cannot determine the values (np.linalg.lstsq accepts that)")
+               if few else Incorrect(f"your least-squares solve failed ({failure.error}): {_INFINITE}")) from None
     if np.size(result) == len(x) and np.isnan(np.asarray(result, dtype=float)).any():
         raise Incorrect(f"your values contain NaN: {_INFINITE}")
     phi = as_float_array(result, "your SHAP values", shape=(len(x),))
@@ -235,7 +246,14 @@ def _check_sampled(answer, f, x, background, n_samples, seed):
     M, evaluated = len(x), []
 
     def run(random_state):
-        phi, *read = _kernel_shap_of(answer, f, x, background, n_samples, random_state)
+        for retry in range(3):  # a sample that cannot determine the values (P ~ 2e-4 at M = 4): draw again
+            try:
+                phi, *read = _kernel_shap_of(answer, f, x, background, n_samples, random_state)
+                break
+            except _Underdetermined:
+                if retry == 2:
+                    raise
+                random_state = None if random_state is None else random_state + 7919
         evaluated.append(read)
         if read[1].sum() != n_samples:
             raise Incorrect(f"with n_samples = {n_samples} < 2^M - 2 = {2 ** M - 2} your function must draw exactly "
