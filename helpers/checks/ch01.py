@@ -240,7 +240,8 @@ def _stated(name, yours, setup, columns, call_text, *, seed, far, pitfalls=(), m
     """Compare a D2 value with the task's call on the test fold, and name the pitfall of a mismatch."""
     def means(**options):  # shaped like the answer: an array of values, or one
         return _d2_means(setup, columns, seed, **options).reshape(np.shape(yours))
-    expected, near = means(), "near what" if close(yours, means(), rtol=0, atol=D2_NEAR) else ""
+    expected = means()
+    near = close(yours, expected, rtol=0, atol=D2_NEAR)
     diagnose(yours, expected, [
         *pitfalls, *(Pitfall(f"n_repeats={k}", lambda k=k: means(n_repeats=k), f"{name} is a mean over {k} "
                              f"permutation{'s' * (k > 1)}: the task asks for n_repeats=10.") for k in (1, 5)),
@@ -272,7 +273,7 @@ def _check_d2_importances(individual, joint, *, random_state=0):
             "permutation (each with its own permutation is not the same) and take the mean.", pitfalls=[
                 Pitfall("own sum", individual.sum, summed),
                 Pitfall("sum", lambda: _d2_means(setup, [[j] for j in twins], seed).sum(), summed)])
-    return "your importances are the stated calls' on the test fold; grading runs this same check."
+    return "your importances equal what the task's calls give on the test fold; grading runs this same check."
 
 
 def _merged(X):
@@ -314,7 +315,7 @@ def _check_d2_fix(X_train_merged, X_test_merged, forest_merged, fixed, *, random
             pitfalls=[Pitfall("old forest", lambda: _d2_means(old, [old.twins], seed)[0], "d2_fixed is the "
                               "importance of the twins permuted together for the forest of section 2 (d2_joint): "
                               "compute it for forest_merged, on X_test_merged, of its last column.")])
-    return "your tables and refit are right, and d2_fixed is the stated call's; grading runs this same check."
+    return "your tables and refit are right, and d2_fixed equals what the task's call gives; grading runs this same check."
 
 
 _SKLEARN = {"sklearn.inspection._permutation_importance": "scikit-learn's permutation_importance"}

@@ -32,12 +32,15 @@ from helpers._context import reference
 from helpers._validation import check_float, check_int
 from helpers.data import images
 from helpers.models import cnn
+from helpers.models._torch import seeded
 
-__all__ = ["BLUR_SIGMA", "CAM_MODE", "D5_BROKEN_STEPS", "D5_FIXED_STEPS", "D5_N_IMAGES", "D5_STAGES", "IG_STEPS",
-           "REGIONS", "SHAPE_MARGIN", "SMOOTHGRAD_NOISE", "SMOOTHGRAD_SAMPLES", "TEST_SPLIT", "WATERMARK_CORNER",
-           "D5Setup", "LinearNet", "QuadraticNet", "SmallCNN", "as_batch", "blur", "cam_bed", "d5_broken_ig", "d5_quadratic_setup", "d5_setup", "d5_table",
-           "evidence_groups", "grad_cam", "input_gradient", "integrated_gradients", "layer_gradient", "linear_model", "other_targets",
-           "quadratic_model", "random_cnn", "random_images", "region_masks", "region_masses", "saliency", "smoothgrad", "target_logits", "targets_of", "test_set"]
+__all__ = ["BLUR_SIGMA", "CAM_MODE", "D5_BROKEN_STEPS", "D5_FIXED_STEPS", "D5_N_IMAGES", "D5_STAGES",
+           "IG_STEPS", "REGIONS", "SHAPE_MARGIN", "SMOOTHGRAD_NOISE", "SMOOTHGRAD_SAMPLES", "TEST_SPLIT",
+           "WATERMARK_CORNER", "D5Setup", "LinearNet", "QuadraticNet", "SmallCNN", "as_batch", "blur",
+           "cam_bed", "d5_broken_ig", "d5_quadratic_setup", "d5_setup", "d5_table", "evidence_groups",
+           "grad_cam", "input_gradient", "integrated_gradients", "layer_gradient", "linear_model",
+           "other_targets", "quadratic_model", "random_cnn", "random_images", "region_masks",
+           "region_masses", "saliency", "smoothgrad", "target_logits", "targets_of", "test_set"]
 
 IG_STEPS = 50             # intervals of the trapezoid rule (steps + 1 points on the path)
 CAM_MODE = "bilinear"     # Grad-CAM upsampling: F.interpolate(..., mode="bilinear", align_corners=False)
@@ -304,10 +307,7 @@ class LinearNet(nn.Module):
 
 
 def _seeded(build, random_state, dtype):
-    with torch.random.fork_rng(devices=[]):
-        torch.manual_seed(check_int(random_state, "random_state", minimum=0))
-        model = build()
-    return model.to(dtype).eval()
+    return seeded(build, random_state).to(dtype).eval()
 
 
 def random_cnn(random_state: int = 0, *, in_channels: int = 1, n_classes: int = 4, width: int = 6,

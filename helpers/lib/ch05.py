@@ -31,6 +31,7 @@ from helpers._context import reference
 from helpers._validation import check_int
 from helpers.data import images, text
 from helpers.models import transformer, vit
+from helpers.models._torch import seeded
 
 __all__ = [
     "CLASS_NAMES", "DECOY_WORD", "DRILL_IMAGES", "EVAL_IMAGES", "HAND_LAYERS", "IG_BATCH", "IG_STEPS", "N_TEXTS",
@@ -203,12 +204,6 @@ def vit_grad_cam(model, x, target):
 # Test beds (the checks of exercises 5.1, 5.2 and drill D3 (a) use them)
 
 
-def _seeded(build, random_state: int):
-    with torch.random.fork_rng(devices=[]):
-        torch.manual_seed(check_int(random_state, "random_state", minimum=0))
-        return build()
-
-
 def random_transformer(random_state: int = 0, *, max_length: int = TEXT_LENGTH, dim: int = 16, n_heads: int = 2,
                        n_layers: int = 2, n_classes: int = 3, focus: float = 4.0,
                        dtype: torch.dtype = torch.float32) -> transformer.TinyTransformer:
@@ -221,7 +216,7 @@ def random_transformer(random_state: int = 0, *, max_length: int = TEXT_LENGTH, 
             for block in model.blocks:
                 block.attention.qkv.weight.mul_(focus)
         return model.to(dtype)
-    return _seeded(build, random_state)
+    return seeded(build, random_state)
 
 
 def random_texts(random_state: int, batch: int, length: int) -> torch.Tensor:
@@ -235,7 +230,7 @@ def random_texts(random_state: int, batch: int, length: int) -> torch.Tensor:
 
 def random_vit(random_state: int = 0, *, n_layers: int = 3, dtype: torch.dtype = torch.float32) -> nn.Module:
     """An untrained ``TinyViT`` with ``n_layers`` blocks (in train mode, as built)."""
-    return _seeded(lambda: vit.TinyViT(n_layers=n_layers).to(dtype), random_state)
+    return seeded(lambda: vit.TinyViT(n_layers=n_layers).to(dtype), random_state)
 
 
 def random_attentions(random_state: int, n_layers: int, batch: int, n_heads: int, length: int, *,

@@ -1,6 +1,7 @@
-"""What the tiny torch models share: input conversion, the seeded training loop, shipped weights.
+"""What the tiny torch models share: input conversion, the seeded training loop, shipped weights,
+and :func:`seeded`, which the chapter libraries also use to build their small random models.
 
-Private: the public names live in ``cnn``, ``transformer`` and ``vit``.
+Private to helpers: the public names live in ``cnn``, ``transformer`` and ``vit``.
 """
 
 from __future__ import annotations
@@ -17,6 +18,14 @@ from .._validation import check_float, check_int
 WEIGHTS_PACKAGE = "helpers.models"
 WEIGHTS_FOLDER = "weights"
 METADATA_FILE = "metadata.json"
+
+
+def seeded(build, random_state: int):
+    """``build()`` after ``torch.manual_seed(random_state)``, inside ``torch.random.fork_rng``: the
+    result repeats bit for bit for a seed, and the global torch RNG is left as it was."""
+    with torch.random.fork_rng(devices=[]):
+        torch.manual_seed(check_int(random_state, "random_state", minimum=0))
+        return build()
 
 
 def weights_path(filename: str):
