@@ -129,7 +129,6 @@ def _cam_pitfalls(model, x, target, layer):
     peak = cam.flatten(1).amax(dim=1).clamp_min(1e-30)[:, None, None]
     variant = lambda A, G: _up(F.relu((G.mean(dim=(2, 3), keepdim=True) * A).sum(dim=1)), size)  # noqa: E731
     return [
-        Pitfall("no relu", lambda: _up(raw, size), "your map has the negative parts too: " + _NO_RELU),
         Pitfall("not pooled", lambda: _up(F.relu((G * A).sum(dim=1)), size),
                 "you multiplied gradients and activations pixel by pixel; Grad-CAM first averages each channel's "
                 "gradient over the map (global average pooling) and weighs the whole channel by it."),
