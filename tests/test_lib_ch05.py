@@ -1,4 +1,4 @@
-"""Unit tests of chapter 05's library (helpers.lib.ch05) and its plots (helpers.plots_attention).
+"""Unit tests of chapter 05's library (helpers.lib.ch05) and its plots (helpers.plots.text and .images).
 
 The references are tested against hand computations, autograd done another way, torchcam and the
 properties the chapter states; the constructed decoy against its construction (its output ignores
@@ -11,7 +11,7 @@ import pytest
 import torch
 from torchcam.methods import GradCAM
 
-from helpers import plots_attention as plots
+from helpers import plots
 from helpers.data import text
 from helpers.lib import ch05 as lib
 from helpers.models import transformer, vit

@@ -1,12 +1,12 @@
-"""Plots for attention and token or patch relevance (chapter 05). Every function returns its Axes
-(no ``plt.show()``, no global style changes); figures use constrained layout so that token labels
-are never clipped.
+"""Plots of tokens (chapter 05): attention matrices with their tokens, and each token's relevance.
+Every function returns its Axes or Figure (no ``plt.show()``, no global style changes); figures use
+constrained layout so that token labels are never clipped.
 
 - :func:`attention_heatmap`: one attention matrix with the tokens as row (query) and column (key) labels.
 - :func:`attention_grid`: every layer and head of one text, a grid of heatmaps.
 - :func:`token_relevance`: several methods' relevance of each token, one row per method.
-- :func:`patch_overlay`: a map over the ViT's 4x4 patch grid laid over its image.
 """
+
 
 from __future__ import annotations
 
@@ -14,21 +14,9 @@ import matplotlib.pyplot as plt
 import numpy as np
 from matplotlib.patches import Rectangle
 
-__all__ = ["attention_grid", "attention_heatmap", "patch_overlay", "token_relevance"]
+from ._common import as_array as _array
 
-
-def _array(values, name: str, ndim: int) -> np.ndarray:
-    if hasattr(values, "detach"):
-        values = values.detach().cpu().numpy()
-    try:
-        array = np.asarray(values, dtype=float)
-    except (TypeError, ValueError) as error:
-        raise TypeError(f"{name} must be a numeric array, got {type(values).__name__}: {error}") from None
-    if array.ndim != ndim:
-        raise ValueError(f"{name} must be {ndim}-D, got shape {array.shape}")
-    if not np.all(np.isfinite(array)):
-        raise ValueError(f"{name} contains NaN or infinite values")
-    return array
+__all__ = ["attention_grid", "attention_heatmap", "token_relevance"]
 
 
 def _labels(tokens, length: int) -> list[str]:
@@ -153,63 +141,4 @@ def token_relevance(scores, tokens, *, highlight=(), ax=None, title: str = "", c
         ax.get_xticklabels()[int(position)].set_fontweight("bold")
     ax.set_title(title)
     ax.figure.colorbar(image, ax=ax, fraction=0.03, pad=0.02, label="relevance / row maximum")
-    return ax
-
-
-def patch_overlay(image, patch_map, *, ax=None, title: str = "", box=None, alpha: float = 0.55,
-                  cmap: str = "inferno", colorbar: bool = False):
-    """A map over the patch grid laid over its grayscale image (each patch one flat colour).
-
-    Parameters
-    ----------
-    image : array-like of shape (H, W), or (1, H, W)
-    patch_map : array-like of shape (rows, cols), e.g. the ViT's 4x4 grid, or None
-        Shown scaled to its own maximum (an all-zero map is drawn in the colour of 0). None draws the
-        image alone (with ``box``, if given, which then needs its grid shape).
-    ax : matplotlib Axes, optional
-    title : str
-    box : array-like of shape (rows, cols), bool, optional
-        Patches to outline (e.g. those the shape's bounding box touches).
-    alpha : float, default=0.55
-    cmap : str, default="inferno"
-    colorbar : bool, default=False
-
-    Returns
-    -------
-    matplotlib Axes
-    """
-    image = _array(image, "image", 3 if np.ndim(image) == 3 else 2)
-    image = image[0] if image.ndim == 3 else image
-    grid = None if patch_map is None else _array(patch_map, "patch_map", 2)
-    if grid is None and box is None:
-        grid_shape = (1, 1)
-    else:
-        grid_shape = np.shape(box) if grid is None else grid.shape
-    height, width = image.shape
-    if len(grid_shape) != 2:
-        raise ValueError(f"box must be 2-D (rows, cols), got shape {grid_shape}")
-    rows, cols = grid_shape
-    if height % rows or width % cols:
-        raise ValueError(f"the grid {grid_shape} must divide the image's shape {image.shape}")
-    if ax is None:
-        _, ax = plt.subplots(figsize=(3, 3), layout="constrained")
-    ax.imshow(image, cmap="gray", vmin=0.0, vmax=1.0, extent=(0, width, height, 0))
-    overlay = None
-    if grid is not None:
-        scaled = grid / grid.max() if grid.max() > 0 else grid
-        overlay = ax.imshow(scaled, cmap=cmap, alpha=alpha, vmin=0.0, vmax=1.0, extent=(0, width, height, 0),
-                            interpolation="nearest")
-    step_r, step_c = height // rows, width // cols
-    if box is not None:
-        box = np.asarray(box, dtype=bool)
-        if box.shape != tuple(grid_shape):
-            raise ValueError(f"box must have the grid's shape {tuple(grid_shape)}, got {box.shape}")
-        for r, c in zip(*np.nonzero(box)):
-            ax.add_patch(Rectangle((c * step_c, r * step_r), step_c, step_r, fill=False, edgecolor="cyan",
-                                   linewidth=1.2))
-    ax.set_xticks([])
-    ax.set_yticks([])
-    ax.set_title(title, fontsize=9)
-    if colorbar and overlay is not None:
-        ax.figure.colorbar(overlay, ax=ax, fraction=0.046, pad=0.02, label="map / its maximum")
     return ax

@@ -1,0 +1,14 @@
+"""Plots by modality; every function returns its Axes or Figure (no ``plt.show()``, no global style
+changes). A notebook imports the package (``from helpers import plots``) and calls any of them.
+
+- :mod:`.tabular`: importance bars and comparisons, the taxonomy map (chapters 01-03).
+- :mod:`.images`: heat maps over images, grids of maps, a ViT's patch maps (chapters 04-05).
+- :mod:`.text`: attention matrices over tokens, token relevance (chapter 05).
+"""
+
+from .images import attribution_grid, heatmap_overlay, patch_overlay
+from .tabular import importance_bars, importance_comparison, taxonomy_map
+from .text import attention_grid, attention_heatmap, token_relevance
+
+__all__ = ["attention_grid", "attention_heatmap", "attribution_grid", "heatmap_overlay", "importance_bars",
+           "importance_comparison", "patch_overlay", "taxonomy_map", "token_relevance"]
