@@ -24,7 +24,7 @@ import sys
 import nbformat
 import pytest
 
-from helpers.checks._audit import RULES, audit
+from helpers.audit import RULES, audit
 from helpers.grading.cells import tests_answered_by as answered_by
 from helpers.grading.preprocessors import AUDIT_ERROR
 from helpers.grading.sandbox import sandbox_problem

@@ -10,7 +10,9 @@ from __future__ import annotations
 import ast
 import linecache
 
-from . import _audit, _keys
+from helpers import audit as _audit
+
+from . import _keys
 from ._feedback import Feedback, Outcome
 
 __all__ = ["answer_cell_sources", "audit_answer_cells", "self_study_verdict"]
@@ -66,7 +68,7 @@ def answer_cell_sources(answers: tuple, exercise: str, shell) -> list[str]:
     return sources
 
 
-def audit_answer_cells(answers: tuple, exercise: str) -> str:
+def audit_answer_cells(answers: tuple, exercise: str, chapter: str | None = None) -> str:
     """The first audit violation in the cells that defined the answers, as a sentence ('' if none).
     Only inside IPython: elsewhere there are no cells."""
     try:
@@ -75,7 +77,7 @@ def audit_answer_cells(answers: tuple, exercise: str) -> str:
         return ""
     shell = get_ipython()
     for source in answer_cell_sources(answers, exercise, shell) if shell is not None else []:
-        violations = _audit.audit(source)
+        violations = _audit.audit(source, chapter=chapter)
         if violations:
             return violations[0].message
     return ""

@@ -155,7 +155,7 @@ class Exercise:
         A recorded answer gets an instant verdict where the answer key can be read (a self-study
         clone that has solutions/); in a class, where students have only course/, it stays recorded.
         """
-        broken = audit_answer_cells(answers, self.name)
+        broken = audit_answer_cells(answers, self.name, self.chapter)
         if broken:
             self._report(Feedback(self.title, Outcome.INCORRECT,
                                   f"your answer cell breaks a grading rule: {broken}. Answers that "
