@@ -6,7 +6,6 @@ from __future__ import annotations
 import importlib
 import pathlib
 import re
-
 from types import ModuleType
 
 import nbformat

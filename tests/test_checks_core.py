@@ -308,8 +308,9 @@ def test_removing_and_restoring_the_trace_function_is_noticed():
         sys.settrace(trace)
         return np.array(values)
 
-    feedback = FORBIDDING.run(hides)
-    assert feedback.outcome is Outcome.INCORRECT and "statistics module" in feedback.message
+    feedback = FORBIDDING.run(hides)  # the runtime guard refuses the switch itself
+    assert feedback.outcome is Outcome.INCORRECT and "change the trace function" in feedback.message
+    assert sys.gettrace() is None
 
 
 class _Shell:
