@@ -72,14 +72,14 @@ def student_file(filename: str) -> bool:
     return not filename.startswith(_LIBRARY)
 
 
-def _culprit(frame) -> bool:
+def _culprit(frame, event: str) -> bool:
     """Whether the code that raised the event is the student's: the first frame that is not one of the
-    standard tools acting on its caller's behalf. A thread whose whole stack is such tools (a thread
-    whose target is ``exec`` itself) was started by the student: no library starts one that way."""
+    standard tools acting on its caller's behalf. Code run from a thread whose whole stack is such tools
+    (a thread whose target is ``exec`` itself) was started by the student: no library runs code so."""
     while frame is not None and frame.f_code.co_filename.startswith(_TOOLS):
         frame = frame.f_back
     if frame is None:
-        return threading.current_thread() is not threading.main_thread()
+        return event in ("exec", "compile") and threading.current_thread() is not threading.main_thread()
     return student_file(frame.f_code.co_filename)
 
 
@@ -92,7 +92,7 @@ def _audit_hook(event: str, args: tuple) -> None:
     try:
         if event in ("object.__setattr__", "object.__delattr__") and len(args) > 1 and args[1] in _HARMLESS_SETATTR:
             return
-        if not _culprit(sys._getframe(1)):
+        if not _culprit(sys._getframe(1), event):
             return
         what = _EVENTS.get(event, "use ctypes")
         detail = f" (`{args[1]}`)" if event.startswith("object.") and len(args) > 1 else f" (`{event}`)"

@@ -114,8 +114,12 @@ def test_graduated_hints(capsys):
     EXERCISE.hint()
     out = capsys.readouterr().out
     assert "Hint 1 of 3" in out and "first nudge" in out and ".hint(2)" in out
-    EXERCISE.hint(9)
-    assert "outline" in capsys.readouterr().out
+    EXERCISE.hint(3)
+    out = capsys.readouterr().out
+    assert "outline" in out and "This is the last hint" in out
+    EXERCISE.hint(9)  # past the last: says so, never repeats the last hint silently
+    out = capsys.readouterr().out
+    assert "No more hints: hint 3 was the last" in out and "outline" not in out
     with pytest.raises(ValueError, match="hint level must be an integer >= 1"):
         EXERCISE.hint(0)
 
@@ -168,7 +172,53 @@ def test_self_study_gives_a_verdict_with_the_explanation(capsys, monkeypatch):
     with pytest.raises(CheckFailed) as failure:
         WHY("A")
     assert failure.value.feedback.outcome is Outcome.INCORRECT
-    assert "Because." in failure.value.feedback.message
+    assert "Because." not in failure.value.feedback.message  # the whole explanation would give the key away
+    WHY.explain()
+    assert "Because." in capsys.readouterr().out
+
+
+def test_a_wrong_letter_is_told_why_that_letter_is_wrong_and_not_the_key(capsys, monkeypatch):
+    from helpers.checks import _keys
+    per_option = {"A": "A confuses cause and effect.", "B": "B is the mechanism.", "C": "C is not a property."}
+    monkeypatch.setattr(_keys, "answer_key", lambda chapter, name: _keys.Key({"key": "B"}, per_option))
+    with pytest.raises(CheckFailed) as failure:
+        WHY("a")
+    message = failure.value.feedback.message
+    assert "Why not A: A confuses cause and effect." in message
+    assert "B is the mechanism" not in message and "C is not a property" not in message
+    assert "explain()" in message
+    capsys.readouterr()
+    WHY(" B ")
+    out = capsys.readouterr().out
+    assert "[CORRECT]" in out and "B: B is the mechanism." in out and "A: A confuses" in out
+    assert out.index("B: B is") < out.index("A: A confuses")  # the key's explanation first
+    WHY.explain()
+    assert "C: C is not a property." in capsys.readouterr().out
+
+
+def test_a_class_has_no_explanation_to_show(capsys, monkeypatch):
+    from helpers.checks import _keys
+    monkeypatch.setattr(_keys, "answer_key", lambda chapter, name: None)
+    WHY.explain()
+    assert "comes with the graded notebook" in capsys.readouterr().out
+
+
+def test_validate_reads_the_self_study_key_but_autograde_never(tmp_path, monkeypatch):
+    import json
+
+    from helpers.checks import _keys
+    folder = tmp_path / "07-demo"
+    folder.mkdir()
+    cells = [{"cell_type": "code", "metadata": {}, "outputs": [], "execution_count": None, "source":
+              'check.why(why)\n### BEGIN HIDDEN TESTS\ngrading_copy("ch07").why.grade(why, key="C", '
+              'explanation={"A": "no.", "C": "yes."})\n### END HIDDEN TESTS\n'}]
+    (folder / "07-demo.ipynb").write_text(json.dumps({"cells": cells, "metadata": {}, "nbformat": 4,
+                                                      "nbformat_minor": 5}))
+    monkeypatch.setenv("NBGRADER_EXECUTION", "validate")  # Validate must agree with the check's verdict
+    key = _keys.answer_key("07", "why", solutions=tmp_path)
+    assert key.options == {"key": "C"} and key.of("A") == "no." and key.full() == "C: yes. A: no."
+    monkeypatch.setenv("NBGRADER_EXECUTION", "autograde")  # grading: only the hidden test carries the key
+    assert _keys.answer_key("07", "why", solutions=tmp_path) is None
 
 
 def test_a_hidden_test_without_key_never_passes():

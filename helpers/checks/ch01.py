@@ -363,7 +363,9 @@ CHAPTER = Chapter("01", [
         "For the pair, `lib.joint_permutation_importance(...)` as the task writes it permutes both columns with one "
         "row permutation; take the mean of its repeats. Adding the two single importances is not the same."]),
     Exercise("d2_why", "D2 (b)", "Drill D2 · Near-duplicate features", choice("ABCD"), heading="why", hints=[
-        "Think about what the forest can still read when only ONE twin is shuffled."]),
+        "Think about what the forest can still read when only ONE twin is shuffled.",
+        "Compare the numbers of part (a): a twin shuffled alone against both twins shuffled together. Which "
+        "option predicts a small drop for each alone and a large one for the pair?"]),
     Exercise("d2_fix", "D2 (c)", "Drill D2 · Near-duplicate features", _check_d2_fix, heading="the fix", hints=[
         "`X.drop(columns=[\"twin_a\", \"twin_b\"])` keeps the other columns in order; then `merged[\"twin_mean\"] "
         "= X[[\"twin_a\", \"twin_b\"]].mean(axis=1)` adds the new column last.",

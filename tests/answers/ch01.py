@@ -441,3 +441,23 @@ WRONG["d2_fix_answer"] += [
     ("the merged column's importance in MSE", planted(_D2C, ("y_test, n_repeats=10", "y_test, n_repeats=10, scoring='neg_mean_squared_error'")),
      r"d2_fixed is not what .* nor near it"),
 ]
+
+
+# Correct answers in styles an audit found punished (graded by tests/test_graders.py).
+MORE_ALTERNATIVES = {
+    "permutation_importance_answer": [
+        ("a dict filled through __setitem__, the column's values permuted", '''
+def permutation_importance(model, X, y, *, n_repeats=5, random_state=None):
+    rng = np.random.default_rng(random_state)
+    X = np.asarray(X, dtype=float)
+    baseline = model.score(X, y)
+    store = {}
+    for j in range(X.shape[1]):
+        for r in range(n_repeats):
+            shuffled = X.copy()
+            shuffled[:, j] = rng.permutation(X[:, j])
+            store.__setitem__((j, r), baseline - model.score(shuffled, y))
+    return np.array([[store[j, r] for r in range(n_repeats)] for j in range(X.shape[1])])
+'''),
+    ],
+}
