@@ -460,4 +460,23 @@ def permutation_importance(model, X, y, *, n_repeats=5, random_state=None):
     return np.array([[store[j, r] for r in range(n_repeats)] for j in range(X.shape[1])])
 '''),
     ],
+    "grouped_permutation_importance_answer": [
+        ("scored on a deep copy of the model, generator shuffling index arrays", '''
+def grouped_permutation_importance(model, X, y, groups, *, n_repeats=5, random_state=None):
+    import copy
+    mine = copy.deepcopy(model)
+    rng = np.random.default_rng(random_state)
+    X = np.asarray(X, dtype=float)
+    baseline = mine.score(X, y)
+    out = np.zeros((len(groups), n_repeats))
+    for g, columns in enumerate(groups):
+        for r in range(n_repeats):
+            order = np.arange(len(X))
+            rng.shuffle(order)
+            shuffled = X.copy()
+            shuffled[:, columns] = X[order][:, columns]
+            out[g, r] = baseline - mine.score(shuffled, y)
+    return out
+'''),
+    ],
 }
