@@ -286,21 +286,25 @@ def _strip_markers(source: str) -> str:
 def _correct_answers():
     cases = []
     for path in sorted((ROOT / "tests" / "answers").glob("ch[0-9]*.py")):
-        module = importlib.import_module(f"tests.answers.{path.stem}")
+        module, chapter = importlib.import_module(f"tests.answers.{path.stem}"), path.stem[2:]
         for kind in ("REFERENCE", "ALTERNATIVE", "BASES"):
             for grade_id, source in getattr(module, kind, {}).items():
-                cases.append(pytest.param(source, id=f"{path.stem}-{kind}-{grade_id}"))
+                cases.append(pytest.param(source, chapter, id=f"{path.stem}-{kind}-{grade_id}"))
+        for grade_id, more in getattr(module, "MORE_ALTERNATIVES", {}).items():
+            cases += [pytest.param(source, chapter, id=f"{path.stem}-MORE-{grade_id}-{label[:20]}")
+                      for label, source in more]
     for path in sorted((ROOT / "solutions").glob("*/*.ipynb")):
         for cell in nbformat.read(path, as_version=4).cells:
             meta = cell.metadata.get("nbgrader", {})
             if cell.cell_type == "code" and meta.get("solution") and not meta.get("grade"):
-                cases.append(pytest.param(_strip_markers(cell.source), id=f"{path.stem}-{meta['grade_id']}"))
+                cases.append(pytest.param(_strip_markers(cell.source), path.stem[:2],
+                                          id=f"{path.stem}-{meta['grade_id']}"))
     return cases
 
 
-@pytest.mark.parametrize("source", _correct_answers())
-def test_no_correct_answer_breaks_a_rule(source):
-    assert audit(source) == []
+@pytest.mark.parametrize(("source", "chapter"), _correct_answers())
+def test_no_correct_answer_breaks_a_rule(source, chapter):
+    assert audit(source, chapter=chapter) == []
 
 
 def test_blank_release_answers_pass():
@@ -308,7 +312,7 @@ def test_blank_release_answers_pass():
         for cell in nbformat.read(path, as_version=4).cells:
             meta = cell.metadata.get("nbgrader", {})
             if cell.cell_type == "code" and meta.get("solution") and not meta.get("grade"):
-                assert audit(cell.source) == [], (path.name, meta["grade_id"])
+                assert audit(cell.source, chapter=path.stem[:2]) == [], (path.name, meta["grade_id"])
 
 
 def test_no_public_name_of_helpers_is_forbidden():

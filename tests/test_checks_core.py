@@ -151,9 +151,17 @@ def test_multiple_choice_validates_form_without_key_and_grades_with_it():
 WHY = Exercise("why", "D0 (b)", "Drill D0 · Why", choice("ABC"), heading="why")
 
 
-def test_a_recorded_answer_is_neither_right_nor_wrong_and_does_not_fail_the_cell(capsys, monkeypatch):
-    from helpers.checks import _keys
-    monkeypatch.setattr(_keys, "answer_key", lambda chapter, name: None)  # a class: no solutions/
+@pytest.fixture
+def key_patched(monkeypatch):
+    """Patch where the self-study key comes from; the environment record would see the patch (as it
+    sees an answer's), so it is told to look away for these tests."""
+    from helpers.checks import _integrity, _keys
+    monkeypatch.setattr(_integrity, "verify", lambda: None)
+    return lambda key: monkeypatch.setattr(_keys, "answer_key", lambda chapter, name: key)
+
+
+def test_a_recorded_answer_is_neither_right_nor_wrong_and_does_not_fail_the_cell(capsys, key_patched):
+    key_patched(None)  # a class: no solutions/
     feedback = WHY.run("A")
     assert feedback.outcome is Outcome.RECORDED and not feedback.passed
     assert "graded when the notebook is graded" in feedback.message
@@ -164,9 +172,9 @@ def test_a_recorded_answer_is_neither_right_nor_wrong_and_does_not_fail_the_cell
         WHY("Z")
 
 
-def test_self_study_gives_a_verdict_with_the_explanation(capsys, monkeypatch):
+def test_self_study_gives_a_verdict_with_the_explanation(capsys, key_patched):
     from helpers.checks import _keys
-    monkeypatch.setattr(_keys, "answer_key", lambda chapter, name: _keys.Key({"key": "B"}, "Because."))
+    key_patched(_keys.Key({"key": "B"}, "Because."))
     WHY("b")
     assert "[CORRECT]" in capsys.readouterr().out
     with pytest.raises(CheckFailed) as failure:
@@ -177,10 +185,10 @@ def test_self_study_gives_a_verdict_with_the_explanation(capsys, monkeypatch):
     assert "Because." in capsys.readouterr().out
 
 
-def test_a_wrong_letter_is_told_why_that_letter_is_wrong_and_not_the_key(capsys, monkeypatch):
+def test_a_wrong_letter_is_told_why_that_letter_is_wrong_and_not_the_key(capsys, key_patched):
     from helpers.checks import _keys
     per_option = {"A": "A confuses cause and effect.", "B": "B is the mechanism.", "C": "C is not a property."}
-    monkeypatch.setattr(_keys, "answer_key", lambda chapter, name: _keys.Key({"key": "B"}, per_option))
+    key_patched(_keys.Key({"key": "B"}, per_option))
     with pytest.raises(CheckFailed) as failure:
         WHY("a")
     message = failure.value.feedback.message
@@ -196,9 +204,8 @@ def test_a_wrong_letter_is_told_why_that_letter_is_wrong_and_not_the_key(capsys,
     assert "C: C is not a property." in capsys.readouterr().out
 
 
-def test_a_class_has_no_explanation_to_show(capsys, monkeypatch):
-    from helpers.checks import _keys
-    monkeypatch.setattr(_keys, "answer_key", lambda chapter, name: None)
+def test_a_class_has_no_explanation_to_show(capsys, key_patched):
+    key_patched(None)
     WHY.explain()
     assert "comes with the graded notebook" in capsys.readouterr().out
 
@@ -345,6 +352,12 @@ def test_work_done_in_a_thread_is_watched_too():
 
     feedback = FORBIDDING.run(in_a_thread)
     assert feedback.outcome is Outcome.INCORRECT and "statistics module" in feedback.message
+
+
+def test_the_trace_must_see_the_answers_own_code_run():
+    feedback = FORBIDDING.run(np.square)  # a library function under the answer's name: no code of the student's
+    assert feedback.outcome is Outcome.INCORRECT and "never saw your own code run" in feedback.message
+    assert FORBIDDING.run(lambda x: x ** 2).outcome is Outcome.CORRECT
 
 
 def test_removing_and_restoring_the_trace_function_is_noticed():
