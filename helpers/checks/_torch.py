@@ -107,8 +107,8 @@ def _state(model: nn.Module) -> tuple:
 def _contents(model: nn.Module) -> tuple:
     """What the model computes with: its submodules and their attributes (a replaced ``forward`` or
     layer shows), and a copy of every parameter and buffer."""
-    layout = [(name, id(m), type(m), sorted((k, id(v)) for k, v in vars(m).items()
-                                            if k not in ("training", "_record")))
+    layout = [(name, id(m), type(m), sorted((k, id(v)) for k, v in vars(m).items()  # torch's own state is `_...`
+                                            if not k.startswith("_") and k != "training"))
               for name, m in model.named_modules()]
     tensors = {f"{kind}:{name}": t.detach().clone() for kind, named in
                (("p", model.named_parameters()), ("b", model.named_buffers())) for name, t in named}
