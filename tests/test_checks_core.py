@@ -210,17 +210,21 @@ def test_a_class_has_no_explanation_to_show(capsys, key_patched):
     assert "comes with the graded notebook" in capsys.readouterr().out
 
 
-def test_validate_reads_the_self_study_key_but_autograde_never(tmp_path, monkeypatch):
+def _solutions_with_hidden_test(root, grade_arguments: str):
+    """A solutions/ folder with one chapter-07 notebook whose hidden test grades `why` with these arguments."""
     import json
-
-    from helpers.checks import _keys
-    folder = tmp_path / "07-demo"
+    folder = root / "07-demo"
     folder.mkdir()
     cells = [{"cell_type": "code", "metadata": {}, "outputs": [], "execution_count": None, "source":
-              'check.why(why)\n### BEGIN HIDDEN TESTS\ngrading_copy("ch07").why.grade(why, key="C", '
-              'explanation={"A": "no.", "C": "yes."})\n### END HIDDEN TESTS\n'}]
+              f'check.why(why)\n### BEGIN HIDDEN TESTS\ngrading_copy("ch07").why.grade(why, {grade_arguments})\n'
+              '### END HIDDEN TESTS\n'}]
     (folder / "07-demo.ipynb").write_text(json.dumps({"cells": cells, "metadata": {}, "nbformat": 4,
                                                       "nbformat_minor": 5}))
+
+
+def test_validate_reads_the_self_study_key_but_autograde_never(tmp_path, monkeypatch):
+    from helpers.checks import _keys
+    _solutions_with_hidden_test(tmp_path, 'key="C", explanation={"A": "no.", "C": "yes."}')
     monkeypatch.setenv("NBGRADER_EXECUTION", "validate")  # Validate must agree with the check's verdict
     key = _keys.answer_key("07", "why", solutions=tmp_path)
     assert key.options == {"key": "C"} and key.of("A") == "no." and key.full() == "C: yes. A: no."
@@ -235,16 +239,8 @@ def test_a_hidden_test_without_key_never_passes():
 
 
 def test_answer_keys_are_read_from_the_hidden_tests_of_solution_notebooks(tmp_path):
-    import json
-
     from helpers.checks import _keys
-    folder = tmp_path / "07-demo"
-    folder.mkdir()
-    cells = [{"cell_type": "code", "metadata": {}, "outputs": [], "execution_count": None, "source":
-              'check.why(why)\n### BEGIN HIDDEN TESTS\ngrading_copy("ch07").why.grade(why, key="C", '
-              'explanation="C is right.")\n### END HIDDEN TESTS\n'}]
-    (folder / "07-demo.ipynb").write_text(json.dumps({"cells": cells, "metadata": {}, "nbformat": 4,
-                                                      "nbformat_minor": 5}))
+    _solutions_with_hidden_test(tmp_path, 'key="C", explanation="C is right."')
     key = _keys.answer_key("07", "why", solutions=tmp_path)
     assert key.options == {"key": "C"} and key.explanation == "C is right."
     assert _keys.answer_key("07", "other", solutions=tmp_path) is None
