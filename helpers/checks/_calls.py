@@ -165,9 +165,9 @@ def _call_student(function: Callable, args: tuple, kwargs: dict) -> Any:
     try:
         with _context.student_running():
             result = function(*args, **kwargs)
-    except _Delegated as delegated:
-        raise Incorrect(f"your function calls `{delegated}`, the course's reference implementation: "
-                        "write your own.") from None
+    except _Delegated:  # recorded in DELEGATED as it was raised: one message, refused_since's
+        refused_since(mark)
+        raise  # pragma: no cover - refused_since always raises after a delegation
     except NotImplementedError as error:
         refused_since(mark)
         raise _NotAttempted() from error
