@@ -191,7 +191,8 @@ def _check_grad_cam(answer, *, seed=0, n=4, channels=1, size=(12, 16), n_classes
         if np.any(mine < 0) and not close(mine, pitfalls[-1].compute(), **_tol(expected)):
             raise Incorrect("your map has negative values: " + _NO_RELU)
         peaks, true_peaks = mine.reshape(n, -1).max(axis=1), expected.reshape(n, -1).max(axis=1)
-        if np.allclose(peaks[true_peaks > 0], 1, rtol=0, atol=1e-4) and not np.allclose(true_peaks, 1, atol=1e-2):
+        if (np.allclose(peaks[true_peaks > 0], 1, rtol=0, atol=1e-4) and not np.allclose(true_peaks, 1, atol=1e-2)
+                and not close(mine, expected, **_tol(expected))):
             raise Incorrect(_NORMALISED)
         diagnose(mine, expected, pitfalls, **_tol(expected), otherwise="your map is not "
                  "ReLU(sum_k alpha_k A_k), alpha_k the spatial mean of d logit / dA_k, upsampled bilinearly.")
