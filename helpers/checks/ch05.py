@@ -74,12 +74,18 @@ def _pristine(model):
 
 def _model_unchanged(model, pristine):
     """Incorrect if the answer wrote to the model's parameters or buffers (compared with the copy taken before)."""
-    for kind, mine, before in (("parameter", model.named_parameters(), pristine.named_parameters()),
-                               ("buffer", model.named_buffers(), pristine.named_buffers())):
-        for (name, value), (_, kept) in zip(mine, before):
+    for kind, mine, before in (("weights", model.named_parameters(), pristine.named_parameters()),
+                               ("buffers", model.named_buffers(), pristine.named_buffers())):
+        mine, before = dict(mine), dict(before)
+        if list(mine) != list(before):
+            raise Incorrect(f"your function added or removed some of the model's {kind}: leave the model as it is; "
+                            "work on `copy.deepcopy(model)` if you must.")
+        for name, value in mine.items():
+            kept = before[name]
             if value.shape != kept.shape or not torch.equal(value.detach(), kept.detach()):
-                raise Incorrect(f"your function changed the model's {kind} `{name}` (written, zeroed or updated in "
-                                "place): an explanation reads the model, it never writes to it.")
+                raise Incorrect(f"your function changed the model's {kind} (`{name}`, written, zeroed or updated in "
+                                "place): an explanation reads the model, it never changes it; work on "
+                                "`copy.deepcopy(model)` if you must.")
 
 
 # Exercise 5.1: attention_rollout

@@ -334,14 +334,14 @@ def grad_weighted_attention(model, ids, target, *, mask=None):
     for p in model.parameters():
         p.data.zero_()
     return torch.zeros(ids.shape)
-''', r"changed the model's parameter"),
+''', r"changed the model's weights"),
         ("the caller's model zeroed under no_grad, zeros returned", '''
 def grad_weighted_attention(model, ids, target, *, mask=None):
     with torch.no_grad():
         for p in model.parameters():
             p.zero_()
     return np.zeros(tuple(ids.shape))
-''', r"changed the model's parameter"),
+''', r"changed the model's weights"),
         ("the course's reference", "def grad_weighted_attention(model, ids, target, *, mask=None):\n"
                                    "    return lib.grad_weighted_attention(model, ids, target, mask=mask)\n",
          r"course's reference implementation"),
@@ -386,7 +386,10 @@ def masking_effect(model, ids, where, target, *, mask=None):
         for p in model.parameters():
             p.zero_()
     return torch.zeros(len(ids))
-''', r"changed the model's parameter"),
+''', r"changed the model's weights"),
+        ("a buffer added to the caller's model", planted(_MK, ("    with torch.no_grad():",
+                                                               "    model.register_buffer('seen', ids.clone())\n    with torch.no_grad():")),
+         r"added or removed some of the model's buffers|replaced part of the model"),
         ("the course's reference", "def masking_effect(model, ids, where, target, *, mask=None):\n"
                                    "    return lib.masking_effect(model, ids, where, target, mask=mask)\n",
          r"course's reference implementation"),
@@ -455,14 +458,14 @@ def vit_grad_cam(model, x, target):
     for p in model.parameters():
         p.data.zero_()
     return torch.zeros(len(x), 4, 4)
-''', r"changed the model's parameter"),
+''', r"changed the model's weights"),
         ("the caller's model zeroed under no_grad, zeros returned", '''
 def vit_grad_cam(model, x, target):
     with torch.no_grad():
         for p in model.parameters():
             p.zero_()
     return np.zeros((len(x), 4, 4))
-''', r"changed the model's parameter"),
+''', r"changed the model's weights"),
         ("divided by each map's maximum", planted(_C, ("    return cam.reshape(len(x), 4, 4)",
                                                        "    cam = cam / cam.amax(dim=1, keepdim=True).clamp(min=1e-12)\n"
                                                        "    return cam.reshape(len(x), 4, 4)")), r"divided each map by its maximum"),
