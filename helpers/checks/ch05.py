@@ -157,13 +157,14 @@ def _plural(n, noun):
     return f"{n} {noun}" + ("" if n == 1 else "s")
 
 
-def _rollout_case(answer, layers, add_residual, *, expected=None, kind=np.asarray, container=list):
+def _rollout_case(answer, layers, add_residual, *, hand=False, kind=np.asarray, container=list):
     given = container(kind(np.array(layer, copy=True)) for layer in layers)
     batch, _, length, _ = layers[0].shape
     with inputs_unchanged(**{f"attentions[{k}]": layer for k, layer in enumerate(given)}):
         result = call(answer, given, add_residual=add_residual)
     yours = tensor_result(result, (batch, length, length), "your rollout")
-    expected = _chain(layers, mix="half" if add_residual else "plain") if expected is None else expected
+    expected = ((HAND_ROLLOUT if add_residual else HAND_PLAIN) if hand  # computed after the answer returned
+                else _chain(layers, mix="half" if add_residual else "plain"))
     sums = yours.sum(-1)
     otherwise = (f"your rollout's rows sum to between {sums.min():.6g} and {sums.max():.6g}, not 1: every Â_l is "
                  "row-stochastic, so is their product." if not close(sums, 1 + 0 * sums, rtol=ROLLOUT_RTOL)
@@ -175,8 +176,8 @@ def _rollout_case(answer, layers, add_residual, *, expected=None, kind=np.asarra
 def _check_rollout(answer, *, seed=0, n_layers=3, n_heads=4, length=7, batch=2):
     hand = [np.array(layer, dtype=float) for layer in lib.HAND_LAYERS]
     with within("on the two-layer example worked by hand in section 2"):
-        _rollout_case(answer, hand, True, expected=HAND_ROLLOUT)
-        _rollout_case(answer, hand, False, expected=HAND_PLAIN)
+        _rollout_case(answer, hand, True, hand=True)
+        _rollout_case(answer, hand, False, hand=True)
     with within("with one layer the rollout must be 0.5 * A + 0.5 * I"):
         _rollout_case(answer, list(lib.random_attentions(seed + 1, 1, batch, n_heads, length)), True)
     layers = list(lib.random_attentions(seed, n_layers, batch, n_heads, length))  # example 0 has padding
