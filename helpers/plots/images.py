@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import matplotlib.pyplot as plt
 import numpy as np
+from matplotlib import patheffects
 from matplotlib.patches import Rectangle
 from scipy.ndimage import gaussian_filter
 
@@ -170,23 +171,29 @@ def attribution_grid(images, maps: dict, *, row_labels=None, signed=None, suptit
     return fig
 
 
-def patch_overlay(image, patch_map, *, ax=None, title: str = "", box=None, alpha: float = 0.55,
-                  cmap: str = "inferno", colorbar: bool = False):
-    """A map over the patch grid laid over its grayscale image (each patch one flat colour).
+def patch_overlay(image, patch_map, *, ax=None, title: str = "", box=None, cmap: str = "inferno",
+                  colorbar: bool = False, outline_level: float = 0.5):
+    """A map over the patch grid, each patch one flat, opaque colour, with the image's shape outlined on top.
+
+    The map is drawn opaque, so that its colours are exactly those of the colour bar; the image is shown
+    by the contour of its bright pixels (the shape), in white. Without a map, the image is drawn in
+    grayscale.
 
     Parameters
     ----------
-    image : array-like of shape (H, W), or (1, H, W)
+    image : array-like of shape (H, W), or (1, H, W), values in [0, 1]
     patch_map : array-like of shape (rows, cols), e.g. the ViT's 4x4 grid, or None
         Shown scaled to its own maximum (an all-zero map is drawn in the colour of 0). None draws the
         image alone (with ``box``, if given, which then needs its grid shape).
     ax : matplotlib Axes, optional
     title : str
     box : array-like of shape (rows, cols), bool, optional
-        Patches to outline (e.g. those the shape's bounding box touches).
-    alpha : float, default=0.55
+        Patches whose outer edge is outlined in cyan (e.g. those the shape's bounding box touches),
+        drawn inside the image so that an edge on the border stays visible.
     cmap : str, default="inferno"
     colorbar : bool, default=False
+    outline_level : float, default=0.5
+        The pixel value whose contour outlines the shape over a map.
 
     Returns
     -------
@@ -207,23 +214,33 @@ def patch_overlay(image, patch_map, *, ax=None, title: str = "", box=None, alpha
         raise ValueError(f"the grid {grid_shape} must divide the image's shape {image.shape}")
     if ax is None:
         _, ax = plt.subplots(figsize=(3, 3), layout="constrained")
-    ax.imshow(image, cmap="gray", vmin=0.0, vmax=1.0, extent=(0, width, height, 0))
+    extent = (0, width, height, 0)
     overlay = None
-    if grid is not None:
+    if grid is None:
+        ax.imshow(image, cmap="gray", vmin=0.0, vmax=1.0, extent=extent)
+    else:
         scaled = grid / grid.max() if grid.max() > 0 else grid
-        overlay = ax.imshow(scaled, cmap=cmap, alpha=alpha, vmin=0.0, vmax=1.0, extent=(0, width, height, 0),
-                            interpolation="nearest")
-    step_r, step_c = height // rows, width // cols
+        overlay = ax.imshow(scaled, cmap=cmap, vmin=0.0, vmax=1.0, extent=extent, interpolation="nearest")
+        ys, xs = np.mgrid[0.5:height, 0.5:width]
+        outline = ax.contour(xs, ys, image, levels=[outline_level], colors="white", linewidths=1.3)
+        outline.set(path_effects=[patheffects.withStroke(linewidth=2.8, foreground="black")])  # seen on any colour
     if box is not None:
         box = np.asarray(box, dtype=bool)
         if box.shape != tuple(grid_shape):
             raise ValueError(f"box must have the grid's shape {tuple(grid_shape)}, got {box.shape}")
-        for r, c in zip(*np.nonzero(box)):
-            ax.add_patch(Rectangle((c * step_c, r * step_r), step_c, step_r, fill=False, edgecolor="cyan",
-                                   linewidth=1.2))
+        if box.any():
+            step_r, step_c = height // rows, width // cols
+            r, c = np.nonzero(box)
+            inset = 0.6  # pixels: a line centred on the image's border would lose half its width
+            top, left = r.min() * step_r + inset, c.min() * step_c + inset
+            bottom, right = (r.max() + 1) * step_r - inset, (c.max() + 1) * step_c - inset
+            ax.add_patch(Rectangle((left, top), right - left, bottom - top, fill=False, edgecolor="cyan",
+                                   linewidth=1.8, linestyle="--"))
+    ax.set_xlim(0, width)
+    ax.set_ylim(height, 0)
     ax.set_xticks([])
     ax.set_yticks([])
-    ax.set_title(title, fontsize=9)
+    ax.set_title(title, fontsize=10)
     if colorbar and overlay is not None:
         ax.figure.colorbar(overlay, ax=ax, fraction=0.046, pad=0.02, label="map / its maximum")
     return ax
