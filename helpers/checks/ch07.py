@@ -282,8 +282,11 @@ def _as_groups(value, name, groups):
 
 def _check_group_metrics(answer, *, seed=0, n=300, groups=("A", "B")):
     y_true, y_pred, s = lib.metrics_bed(seed, n=n, groups=groups)
-    with inputs_unchanged(y_true=y_true, y_pred=y_pred, sensitive=s):
+    labels = s.copy()  # inputs_unchanged compares with equal_nan, which string arrays do not support
+    with inputs_unchanged(y_true=y_true, y_pred=y_pred):
         result = call(answer, y_true, y_pred, s)
+    if not np.array_equal(s, labels):
+        raise Incorrect("your function changed the caller's `sensitive` in place: work on a copy.")
     if not isinstance(result, dict) or set(result) != set(METRICS):
         raise Incorrect(f"return a dict with exactly the keys {list(METRICS)}.")
     names = np.unique(s)

@@ -26,8 +26,8 @@ from helpers._validation import check_int
 from helpers.data import tabular
 from helpers.models import train_loan_model
 
-__all__ = ["AGE", "CATEGORICAL", "DEBT", "EDUCATION", "EMPLOYMENT", "FEATURES", "GROUP", "IMMUTABLE", "INCOME",
-           "MONOTONE", "REGION", "SAVINGS", "TEST_SIZE", "LoanSetup", "RuleModel", "act_on_education",
+__all__ = ["AGE", "APPLICANT", "D7_APPLICANT", "CATEGORICAL", "DEBT", "EDUCATION", "EMPLOYMENT", "FEATURES", "GROUP", "IMMUTABLE", "INCOME",
+           "MONOTONE", "REGION", "SAVINGS", "TEST_SIZE", "LoanSetup", "RecourseCosts", "RuleModel", "act_on_education",
            "candidate_grid", "counterfactual_bed", "counterfactual_cases", "diverse_counterfactuals",
            "find_counterfactual", "flip_bed", "flip_rate", "gower_bed", "gower_distance", "loan_setup",
            "metrics_bed", "recourse_costs", "recourse_sentence"]
@@ -38,6 +38,8 @@ CATEGORICAL = (EMPLOYMENT, REGION, GROUP)
 IMMUTABLE = (REGION, GROUP)
 MONOTONE = (AGE, EDUCATION)
 TEST_SIZE = 0.3
+APPLICANT = 3      # the worked example: a row of X_test that the direct model rejects (group B)
+D7_APPLICANT = 33  # drill D7: a row of X_test that the proxy model rejects (group B, region west)
 
 
 # --------------------------------------------------------------------------------------------
@@ -202,7 +204,7 @@ def recourse_sentence(x, counterfactual, *, outcome="approved", categories=None)
         if j in (INCOME, DEBT, SAVINGS):
             parts.append(f"your {name} had been {_money(delta)} {'higher' if delta > 0 else 'lower'}")
         elif j == AGE:
-            parts.append(f"you had been {delta:g} year{'s' * (abs(delta) != 1)} older")
+            parts.append(f"you had been {delta:g} year{'s' if abs(delta) != 1 else ''} older")
         else:
             names = categories[name]
             parts.append(f"your {name} had been {names[int(z[j])]} instead of {names[int(x[j])]}")
@@ -221,19 +223,29 @@ def act_on_education(x, levels=1):
     return z
 
 
-def recourse_costs(model, X, X_train, *, ranges, categorical):
-    """Gower cost of the nearest counterfactual (grid of :func:`candidate_grid`, income, debt and savings
-    only) of every row of X the model rejects: (n_rejected,) costs (inf where none) and their rows."""
+class RecourseCosts(NamedTuple):
+    """The rejected rows of X, the Gower cost of their nearest counterfactual (inf where the grid has
+    none) and that counterfactual (NaN where none)."""
+
+    rows: np.ndarray
+    costs: np.ndarray
+    counterfactuals: np.ndarray
+
+
+def recourse_costs(model, X, X_train, *, ranges, categorical) -> RecourseCosts:
+    """The nearest counterfactual of every row of X the model rejects, on a coarse grid of income
+    (+2,000 steps), debt (-1,000 steps) and savings (+2,000 steps) only, the other columns kept."""
     rejected = np.flatnonzero(np.asarray(model.predict(X)) == 0)
-    costs = np.full(len(rejected), np.inf)
+    costs, found = np.full(len(rejected), np.inf), np.full((len(rejected), X.shape[1]), np.nan)
     for i, row in enumerate(rejected):
         grid = candidate_grid(X[row], X_train, income_step=2_000, income_steps=15, debt_step=1_000,
                               debt_steps=15, savings_step=2_000, savings_steps=10, years=(0,))
         grid[EDUCATION], grid[EMPLOYMENT] = np.array([X[row, EDUCATION]]), np.array([X[row, EMPLOYMENT]])
-        _, cost = _search(model, X[row], 1, candidates=grid, ranges=ranges, categorical=categorical,
+        Z, cost = _search(model, X[row], 1, candidates=grid, ranges=ranges, categorical=categorical,
                           immutable=IMMUTABLE, monotone=MONOTONE)
-        costs[i] = cost[0] if len(cost) else np.inf
-    return costs, rejected
+        if len(cost):
+            costs[i], found[i] = cost[0], Z[0]
+    return RecourseCosts(rejected, costs, found)
 
 
 # --------------------------------------------------------------------------------------------
