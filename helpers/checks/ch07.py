@@ -72,7 +72,13 @@ def _gower_pitfalls(a, b, ranges, categorical):
 def _gower_case(answer, a, b, ranges, categorical, what, shape):
     with inputs_unchanged(a=a, b=b, ranges=ranges, categorical=categorical):
         result = call(answer, a, b, ranges=ranges, categorical=categorical)
-    yours = as_float_array(result, "your distances")
+    try:
+        yours = as_float_array(result, "your distances")
+    except Incorrect as failure:
+        if "NaN" not in str(failure):
+            raise
+        raise Incorrect(f"for {what} your distances are not all finite: a feature whose range is 0 (constant) "
+                        "contributes 0, never |a - b| / 0.") from None
     if yours.shape != shape:
         raise Incorrect(f"for {what} your result has shape {yours.shape}, not {shape}: the rows broadcast like "
                         "numpy arrays and the features (the LAST axis) are averaged away.")
@@ -101,6 +107,10 @@ def _check_gower(answer, *, seed=0, n_rows=6, n_features=5, n_categorical=2, zer
                                      zero_range=zero_range, one=False)
     _gower_case(answer, A, B, np.maximum(ranges, ranges2), categorical, "two arrays of rows, pair by pair", (m,))
     _gower_case(answer, a, a.copy(), ranges, categorical, "a row against itself", ())
+    if zero_range is None and (~categorical).any():  # the edge case the task states: a constant feature
+        a, B, ranges, _ = lib.gower_bed(seed, n_rows=n_rows, n_features=n_features, n_categorical=n_categorical,
+                                        zero_range=int(np.flatnonzero(~categorical)[0]))
+        _gower_case(answer, a, B, ranges, categorical, "rows with a constant feature (range 0)", (m,))
 
 
 # --------------------------------------------------------------------------------------------
