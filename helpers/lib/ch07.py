@@ -371,8 +371,10 @@ def flip_bed(seed, *, n_rows=200, n_features=5, sensitive=None, values=(0, 1)):
     X[:, (sensitive + 1) % n_features] = rng.integers(0, 2, n_rows)  # another binary column
     X[:, sensitive] = rng.choice(values, n_rows)
     effect = np.zeros(int(values.max()) + 1)
-    effect[values.astype(int)] = rng.normal(0, 0.8, len(values))
+    # the attribute's effects are spread over 1 to 2 standard deviations of the rest of the score
+    effect[values.astype(int)] = rng.permutation(np.linspace(-0.5, 0.5, len(values))) * rng.uniform(1, 2)
     weights = rng.normal(size=n_features)
+    weights /= np.linalg.norm(np.delete(weights, sensitive))
     return RuleModel(weights, rng.normal(0, 0.2), {sensitive: effect}), X, sensitive, tuple(values.tolist())
 
 
