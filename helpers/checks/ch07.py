@@ -403,7 +403,9 @@ CHAPTER = Chapter("07", [
         "The selection rates: `MetricFrame(metrics=selection_rate, y_true=y_test, y_pred=..., sensitive_features=...)"
         ".by_group`, as an array, group A (code 0) first."]),
     Exercise("d7_why", "D7 (b)", "Drill D7 · A model that passes the flip test", choice("ABCD"), heading="why",
-             hints=["What does changing `group` alone leave the same, that the proxy model does read?"]),
+             hints=["What does changing `group` alone leave the same, that the proxy model does read?",
+                    "Section 1's crosstab shows where each group lives; section 5's permutation importances show "
+                    "which column the proxy model leans on more than the direct one."]),
 ])
 __getattr__ = CHAPTER.attribute
 __all__ = CHAPTER.names
