@@ -38,6 +38,9 @@ GOWER_RTOL = 1e-5
 # Costs of counterfactuals are Gower distances of grid rows, compared with the brute-force optimum:
 # float32 answers round a cost by ~1e-7; 1e-6 separates ties from the next grid row (>= 1e-3 away).
 COST_ATOL = 1e-6
+# Rows and values the answer returned or queried are matched to the check's up to float32 rounding
+# (relative 6e-8); 1e-6 of the scale leaves a margin and lies far below any grid step (>= 0.1).
+REL = 1e-6
 METRICS = ("selection_rate", "true_positive_rate", "false_positive_rate", "demographic_parity_difference",
            "equalized_odds_difference")
 
@@ -147,6 +150,23 @@ def _optimum(model, case, cost, *, immutable=None, monotone=None):
     return float(cost(x, Z).min()) if len(Z) else np.inf
 
 
+def _same_rows(M, R):
+    """For each row of M, whether it equals some row of R up to float32 rounding (1e-6 of the scale)."""
+    scale = np.maximum(1.0, np.abs(R))[None]
+    return (np.abs(M[:, None, :] - R[None]) <= REL * scale).all(axis=2).any(axis=1)
+
+
+def _snapped(z, case):
+    """z with each value within float32 rounding of a candidate value (or of x's) replaced by that value."""
+    z = z.copy()
+    for j, values in enumerate(case["candidates"]):
+        options = np.append(np.asarray(values, dtype=float), case["x"][j])
+        nearest = options[np.argmin(np.abs(options - z[j]))]
+        if abs(nearest - z[j]) <= REL * max(1.0, abs(nearest)):
+            z[j] = nearest
+    return z
+
+
 def _judge_counterfactual(result, spy, model, case):
     x, d, target = case["x"], len(case["x"]), case["target_class"]
 
@@ -158,7 +178,7 @@ def _judge_counterfactual(result, spy, model, case):
         if np.isfinite(best):
             raise Incorrect("your function returned None, but a feasible row of the grid flips the prediction.")
         return
-    z = as_float_array(result, "your counterfactual", shape=(d,))
+    z = _snapped(as_float_array(result, "your counterfactual", shape=(d,)), case)
     for j in case["immutable"]:
         if z[j] != x[j]:
             raise Incorrect(f"your counterfactual changes column {j}, which is immutable: keep x's value there.")
@@ -173,8 +193,8 @@ def _judge_counterfactual(result, spy, model, case):
         raise Incorrect("your counterfactual is x itself: it must change something to flip the prediction.")
     if model.predict(z[None])[0] != target:
         raise Incorrect(f"the model does not predict class {target} for your counterfactual: it is not valid.")
-    asked = [M for _, M, _ in spy.calls]
-    if not any((np.atleast_2d(M) == z).all(axis=1).any() for M in asked):
+    asked = [np.atleast_2d(M) for _, M, _ in spy.calls]
+    if not any(M.shape[1] == d and _same_rows(M, z[None]).any() for M in asked):
         raise Incorrect("your function never asked the model about the row it returned: query the model "
                         "(`model.predict`) on the candidate rows and keep only those of the target class.")
     if not np.isfinite(best):
@@ -252,9 +272,8 @@ def _check_flip_rate(answer, *, seed=0, n_rows=200, n_features=5, values=(0, 1),
         result = call(answer, spy, X, s, values=values)
     rate = float(as_float_array(result, "your flip rate", shape=()))
     others = np.delete(X, s, axis=1)
-    known = {row.tobytes() for row in others}
     for M in (np.atleast_2d(M) for _, M, _ in spy.calls):
-        if M.shape[1] != X.shape[1] or any(row.tobytes() not in known for row in np.delete(M, s, axis=1)):
+        if M.shape[1] != X.shape[1] or not _same_rows(np.delete(M, s, axis=1), others).all():
             raise Incorrect("your function asked the model about rows in which columns other than the sensitive one "
                             "changed: change ONLY column `sensitive`, every other column as in X.")
     flipped = _flips(pristine, X, s, values)

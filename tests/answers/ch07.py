@@ -123,7 +123,7 @@ def gower_distance(a, b, *, ranges, categorical):
 ''',
     "find_counterfactual_answer": '''
 def find_counterfactual(model, x, target_class, *, candidates, ranges, categorical, immutable=(), monotone=()):
-    """Recursive enumeration, one model call per row, keep the best so far (ties: the first met)."""
+    """Recursive enumeration, one model call per row, the best so far kept in float32 (ties: the first met)."""
     import math
     x = [float(v) for v in x]
     p = len(x)
@@ -146,7 +146,7 @@ def find_counterfactual(model, x, target_class, *, candidates, ranges, categoric
         nonlocal best, best_cost
         if len(prefix) == p:
             if prefix != x and int(model.predict(np.array([prefix]))[0]) == target_class and cost(prefix) < best_cost:
-                best, best_cost = np.array(prefix), cost(prefix)
+                best, best_cost = np.array(prefix, dtype=np.float32), cost(prefix)
             return
         for v in options[len(prefix)]:
             visit(prefix + [v])
@@ -156,9 +156,9 @@ def find_counterfactual(model, x, target_class, *, candidates, ranges, categoric
 ''',
     "flip_rate_answer": '''
 def flip_rate(model, X, sensitive, *, values):
-    """Row by row, a generator expression, an int count divided at the end."""
+    """float32 rows one by one, an int count divided at the end."""
     count = 0
-    for row in np.asarray(X, dtype=float):
+    for row in np.asarray(X, dtype=np.float32):
         own = model.predict(row[None])[0]
         others = [v for v in values if v != row[sensitive]]
         changed = []
