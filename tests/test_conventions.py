@@ -90,3 +90,53 @@ def test_every_check_in_a_test_cell_is_a_top_level_statement(chapter):
         assert calls and len(calls) == count_checks(cell.source), (
             f"{grade_id(cell)}: every check.<exercise>(...) and .grade(...) must be a statement of its own, at "
             "the top level of the cell")
+
+
+HINT_LINE = "# Stuck? Uncomment the next line for a hint; each hint says whether another follows."
+
+
+@pytest.mark.parametrize("chapter", chapters())
+def test_every_exercise_has_graduated_hints_and_a_hint_cell_under_its_check(chapter):
+    """Two or more hints per exercise (a nudge, then the approach), offered by one cell under the check."""
+    _, checks, _ = _modules(chapter)
+    cells = read(chapter).cells
+    for exercise in checks.CHAPTER.exercises.values():
+        assert len(exercise.hints) >= 2, f"{exercise.name}: {len(exercise.hints)} hint(s); give a nudge, then the approach"
+        assert all(isinstance(h, str) and len(h) > 20 for h in exercise.hints), f"{exercise.name}: an empty hint"
+        position = next(k for k, c in enumerate(cells) if is_test(c) and grade_id(c) == f"{exercise.name}_test")
+        following = [c.source for c in cells[position + 1:position + 3] if c.cell_type == "code"]
+        wanted = f"{HINT_LINE}\n# check.{exercise.name}.hint()"
+        assert wanted in following, f"{exercise.name}: no hint cell right under its test cell reading {wanted!r}"
+
+
+def _grade_calls(source):
+    for node in ast.walk(ast.parse(source)):
+        if isinstance(node, ast.Call) and isinstance(node.func, ast.Attribute) and node.func.attr == "grade":
+            yield node
+
+
+@pytest.mark.parametrize("chapter", chapters())
+def test_every_multiple_choice_explains_each_option_on_its_own(chapter):
+    """A wrong letter is shown only the sentence about that letter: the hidden test gives one per option,
+    as literals (a student's letter must never be answered with the key's explanation)."""
+    _, checks, _ = _modules(chapter)
+    multiple_choice = {name: exercise for name, exercise in checks.CHAPTER.exercises.items()
+                       if hasattr(exercise.check, "options")}
+    seen = set()
+    for cell in read(chapter).cells:
+        if not is_test(cell):
+            continue
+        for call in _grade_calls(cell.source):
+            name = call.func.value.attr if isinstance(call.func.value, ast.Attribute) else None
+            if name not in multiple_choice:
+                continue
+            seen.add(name)
+            keywords = {k.arg: k.value for k in call.keywords}
+            assert isinstance(keywords.get("key"), ast.Constant), f"{name}: the key must be a literal"
+            explanation = keywords.get("explanation")
+            assert isinstance(explanation, ast.Dict), f"{name}: explanation= must be a dict, one sentence per option"
+            letters = [ast.literal_eval(k) for k in explanation.keys]
+            assert sorted(letters) == sorted(multiple_choice[name].check.options), (
+                f"{name}: explanations for {sorted(letters)}, options {list(multiple_choice[name].check.options)}")
+            assert all(isinstance(v, (ast.Constant, ast.JoinedStr, ast.BinOp)) for v in explanation.values)
+    assert seen == set(multiple_choice), f"multiple-choice exercises without a graded hidden test: {set(multiple_choice) - seen}"

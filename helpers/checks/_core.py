@@ -72,6 +72,7 @@ def choice(options: str) -> Callable[..., None]:
             raise Recorded(f"answer {letter} recorded.")
         if letter != key:
             raise Incorrect(f"{letter} is not the best explanation. Reread the section and the options.")
+    check_choice.options = options  # read by tests/test_conventions.py: every option has its explanation
     return check_choice
 
 

@@ -404,3 +404,79 @@ WRONG["d5_stages_answer"] += [
         '              (blurred, 64, "trapezoid", True), (black, 64, "trapezoid", True)]')),
      r"another order \(times \(x - baseline\), 64 steps, trapezoid, black baseline\): from stage 2 on"),
 ]
+
+
+# Correct answers in styles an audit found punished (graded by tests/test_graders.py; the first of each goes
+# through the autograde pipeline, where torch.func makes torch import torch._dynamo mid-notebook).
+MORE_ALTERNATIVES = {
+    "saliency_answer": [
+        ("torch.func: vmap of grad over the images", '''
+def saliency(model, x, target):
+    """torch.func: vmap over the images of the gradient of one image's target logit."""
+    from torch.func import grad, vmap
+    t = torch.as_tensor(target)
+    t = t.expand(len(x)) if t.dim() == 0 else t
+
+    def score(image, k):
+        return model(image[None])[0].gather(0, k[None])[0]
+
+    return vmap(grad(score))(x.detach(), t).abs()
+'''),
+        ("a float64 deep copy of the model", '''
+def saliency(model, x, target):
+    """A float64 deep copy of the model, gradients with torch.autograd.grad."""
+    import copy
+    net = copy.deepcopy(model).double()
+    z = x.detach().double().requires_grad_(True)
+    t = torch.as_tensor(target)
+    t = t.expand(len(x)) if t.dim() == 0 else t
+    score = net(z).gather(1, t[:, None]).sum()
+    return torch.autograd.grad(score, z)[0].abs().to(x.dtype)
+'''),
+    ],
+    "grad_cam_answer": [
+        ("hooks on the layer of a deep copy, found by name", '''
+def grad_cam(model, x, target, layer):
+    """Hooks on the layer of a deep copy (the copy's layer found by name), torch.func-free."""
+    import copy
+    net = copy.deepcopy(model)
+    name = next(n for n, m in model.named_modules() if m is layer)
+    copied = net.get_submodule(name)
+    saved = {}
+    hook = copied.register_forward_hook(lambda m, i, out: saved.update(a=out))
+    try:
+        z = x.detach().clone().requires_grad_(True)
+        logits = net(z)
+    finally:
+        hook.remove()
+    t = torch.as_tensor(target)
+    t = t.expand(len(x)) if t.dim() == 0 else t
+    (g,) = torch.autograd.grad(logits.gather(1, t[:, None]).sum(), saved["a"])
+    cam = (g.mean(dim=(2, 3), keepdim=True) * saved["a"]).sum(dim=1, keepdim=True).clamp(min=0)
+    return F.interpolate(cam, size=tuple(x.shape[-2:]), mode="bilinear", align_corners=False)[:, 0].detach()
+'''),
+    ],
+    "integrated_gradients_answer": [
+        ("torch.func over the path points, on a float64 deep copy", '''
+def integrated_gradients(model, x, target, *, baseline=None, steps=50):
+    """torch.func over the path points, on a float64 deep copy of the model."""
+    import copy
+    from torch.func import grad, vmap
+    net = copy.deepcopy(model).double()
+    x64 = x.detach().double()
+    b = torch.zeros_like(x64) if baseline is None else torch.as_tensor(baseline).double().expand_as(x64)
+    t = torch.as_tensor(target)
+    t = t.expand(len(x)) if t.dim() == 0 else t
+    alphas = torch.linspace(0, 1, steps + 1, dtype=torch.float64)
+    w = torch.ones(steps + 1, dtype=torch.float64)
+    w[0] = w[-1] = 0.5
+
+    def score(point):
+        return net(point).gather(1, t[:, None]).sum()
+
+    points = b + alphas.view(-1, *[1] * x.dim()) * (x64 - b)
+    grads = vmap(grad(score))(points)
+    return ((x64 - b) * torch.einsum("k,k...->...", w, grads) / steps).to(x.dtype)
+'''),
+    ],
+}
