@@ -140,3 +140,14 @@ def test_every_multiple_choice_explains_each_option_on_its_own(chapter):
                 f"{name}: explanations for {sorted(letters)}, options {list(multiple_choice[name].check.options)}")
             assert all(isinstance(v, (ast.Constant, ast.JoinedStr, ast.BinOp)) for v in explanation.values)
     assert seen == set(multiple_choice), f"multiple-choice exercises without a graded hidden test: {set(multiple_choice) - seen}"
+
+
+HOW_IT_WORKS = re.compile(r"\*How this notebook works\.\*.*Run All \(Run > Run All Cells\) goes on past an unsolved "
+                          r"exercise, whose check shows\s+⏳ not attempted\.", re.DOTALL)
+
+
+@pytest.mark.parametrize("chapter", chapters())
+def test_the_first_cell_says_how_the_notebook_works(chapter):
+    """Every chapter opens with the same paragraph on checks, hints and Run All (the release tags check cells
+    raises-exception, so Run All goes on: verified in JupyterLab with a headless browser)."""
+    assert HOW_IT_WORKS.search(read(chapter).cells[0].source), f"{chapter}: the 'How this notebook works' paragraph"
