@@ -83,6 +83,42 @@ def _culprit(frame, event: str) -> bool:
     return student_file(frame.f_code.co_filename)
 
 
+_REPOSITORY = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+
+
+def _course_roots() -> tuple[str, ...]:
+    """The folders that hold answer keys: this repository, and the nbgrader course the kernel grades in
+    (the first folder above the working directory with a gradebook or an nbgrader configuration)."""
+    roots, folder = [os.path.join(_REPOSITORY, "")], os.getcwd()
+    while os.path.dirname(folder) != folder:
+        if any(os.path.exists(os.path.join(folder, name)) for name in ("gradebook.db", "nbgrader_config.py")):
+            roots.append(os.path.join(folder, ""))
+            break
+        folder = os.path.dirname(folder)
+    return tuple(roots)
+
+
+def _course_file_for_student(args: tuple) -> bool:
+    """Whether a library opens a file of the course (a solution, the gradebook) for student code: a
+    frame of student code comes before any frame of ``helpers`` on the stack. Files of the Python
+    installation and of ``helpers`` (lazy imports, the course's data) are not the course's secrets."""
+    path = args[0] if args else None
+    if not isinstance(path, (str, bytes, os.PathLike)):
+        return False
+    path = os.path.abspath(os.fsdecode(path))
+    if path.startswith(_LIBRARY) or not path.startswith(_course_roots()):
+        return False
+    frame = sys._getframe(2)
+    while frame is not None:
+        filename = frame.f_code.co_filename
+        if filename.startswith(_HELPERS):
+            return False
+        if student_file(filename):
+            return True
+        frame = frame.f_back
+    return False
+
+
 def _audit_hook(event: str, args: tuple) -> None:
     if not _DEPTH["checking"] or not (event in _EVENTS or event.startswith("ctypes.")):
         return
@@ -92,7 +128,7 @@ def _audit_hook(event: str, args: tuple) -> None:
     try:
         if event in ("object.__setattr__", "object.__delattr__") and len(args) > 1 and args[1] in _HARMLESS_SETATTR:
             return
-        if not _culprit(sys._getframe(1), event):
+        if not _culprit(sys._getframe(1), event) and not (event == "open" and _course_file_for_student(args)):
             return
         what = _EVENTS.get(event, "use ctypes")
         detail = f" (`{args[1]}`)" if event.startswith("object.") and len(args) > 1 else f" (`{event}`)"
@@ -129,6 +165,21 @@ def student_running():
         IN_STUDENT_CODE.reset(token)
 
 
+def _called_for_student(frame) -> bool:
+    """Whether a reference called while a check runs, but outside the student's function, runs for the
+    student: walking out from its caller, a frame of student code comes before any frame of ``helpers``
+    (a result object whose ``__array__`` or ``__float__`` calls the reference when the check converts
+    it), or no frame of ``helpers`` is on the stack at all (a thread that such an object started)."""
+    while frame is not None:
+        filename = frame.f_code.co_filename
+        if filename.startswith(_HELPERS):
+            return False
+        if student_file(filename):
+            return True
+        frame = frame.f_back
+    return True
+
+
 class Delegated(Exception):
     """A course reference implementation was called from inside the student's function."""
 
@@ -138,12 +189,18 @@ def reference(function: Callable) -> Callable:
 
     Called while a check runs the student's code, from anything but the checks themselves (the
     student's function, a new context, a thread, a forked process), it raises, and the check reports
-    that the answer delegates to the course's reference instead of implementing the method. The
+    that the answer delegates to the course's reference instead of implementing the method. So it does
+    when student code calls it later in the same check, from an object the answer returned (its
+    ``__array__``, ``__float__``, ``__getitem__``...) that the check converts. The
     unguarded original is not handed out (no ``__wrapped__``).
     """
     @functools.wraps(function)
     def guarded(*args, **kwargs):
-        if (IN_STUDENT_CODE.get() or _DEPTH["student"]) and not sys._getframe(1).f_code.co_filename.startswith(_HELPERS):
+        if IN_STUDENT_CODE.get() or _DEPTH["student"]:
+            refuse = not sys._getframe(1).f_code.co_filename.startswith(_HELPERS)
+        else:
+            refuse = _DEPTH["checking"] and _called_for_student(sys._getframe(1))
+        if refuse:
             DELEGATED.append(function.__name__)
             raise Delegated(function.__name__)
         return function(*args, **kwargs)

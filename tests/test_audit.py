@@ -142,6 +142,12 @@ FORBIDDEN = [
     ("import nbformat", "files"),
     ("import pandas\npandas.read_csv('../../gradebook.csv')", "files"),
     ("import linecache", "files"),
+    # audit 4: library functions that open a file for the caller
+    ("import matplotlib.cbook as cb\nwith cb.open_file_cm('../../solutions/x.ipynb') as f:\n    f.read()", "files"),
+    ("from matplotlib import cbook\ncbook.to_filehandle('gradebook.db').read()", "files"),
+    ("torch.from_file('../../gradebook.db', size=10, dtype=torch.uint8)", "files"),
+    ("torch.UntypedStorage.from_file('../../gradebook.db', False, 100)", "files"),
+    ("matplotlib.cbook.get_sample_data('x.npy')", "files"),
     # interpreter internals
     ("import ctypes", "introspection"),
     ("import gc\ngc.get_objects()", "introspection"),

@@ -36,6 +36,13 @@ pytestmark = pytest.mark.pipeline
 
 BIN = pathlib.Path(sys.executable).parent
 CHEAT_CHAPTER = "01-importance"
+
+
+def graded_chapters() -> list[str]:
+    """The chapters under test, and chapter 01 whatever CHAPTERS says: the attacks on the grader are
+    chapter-independent and run there, so `make test CHAPTERS=06` still grades them."""
+    return sorted(set(chapters()) | {CHEAT_CHAPTER})
+
 SHARDS = ("a", "b")
 
 # The attacks, each attacking one test cell whose answer is wrong (it must score 0, the other cells keep
@@ -126,6 +133,30 @@ shap.TreeExplainer.shap_values = lambda self, X, **kwargs: np.zeros(np.shape(X))
 METRICS_PATCH = """
 import sklearn.metrics
 sklearn.metrics.r2_score = lambda y_true, y_pred, **kwargs: 1.0
+"""
+# Results that do the work later, when the check converts them (audit 4: full marks before the framework
+# evaluated an answer's own types while it is still watched): a course reference and the forbidden library.
+LAZY = """
+class LaterGroups:
+    def __init__(self, *args, **kwargs):
+        self.args, self.kwargs = args, kwargs
+    def __array__(self, dtype=None, copy=None):
+        model, X, y, groups = self.args
+        return np.array([lib.joint_permutation_importance(model, X, y, g, **self.kwargs) for g in groups], dtype=dtype)
+
+def grouped_permutation_importance(model, X, y, groups, *, n_repeats=5, random_state=None):
+    model.predict(X[:1])
+    return LaterGroups(model, X, y, groups, n_repeats=n_repeats, random_state=random_state)
+
+class LaterImportances:
+    def __array__(self, dtype=None, copy=None):
+        from sklearn.inspection import permutation_importance as library
+        return np.asarray(library(*self.args, **self.kwargs).importances, dtype=dtype)
+
+def permutation_importance(model, X, y, *, n_repeats=5, random_state=None):
+    later = LaterImportances()
+    later.args, later.kwargs = (model, X, y), {"n_repeats": n_repeats, "random_state": random_state}
+    return later
 """
 GRADING_COPY_PATCH = """
 import helpers.checks
@@ -223,7 +254,7 @@ class Course:
     def __init__(self, root: pathlib.Path):
         self.root = root
         self.expected: dict[tuple[str, str], dict[str, bool]] = {}  # (student, chapter) -> cell -> passes
-        for chapter in chapters():  # only the chapters under test (COURSE_CHAPTERS)
+        for chapter in graded_chapters():  # the chapters under test (COURSE_CHAPTERS) and the cheats' chapter
             shutil.copytree(ROOT / "solutions" / chapter, root / "solutions" / chapter)
         _nbgrader("generate_assignment", "*", "--force", root=root)
 
@@ -327,11 +358,13 @@ def _add_cheats(course: Course, shard_of):
         "d2_fix_answer": wrong["d2_fix_answer"] + RUN_CELL},
         {"taxonomy_answer", "permutation_importance_answer", "grouped_permutation_importance_answer",
          "d2_fix_answer"})
+    submit("lazy", {"permutation_importance_answer": LAZY, "grouped_permutation_importance_answer": LAZY},
+           {"permutation_importance_answer", "grouped_permutation_importance_answer"})
 
 
 # (submission, answer cell) -> the attacked answer's source, filled by _add_cheats.
 ATTACKED: dict[tuple[str, str], str] = {}
-CHEATS = ("tamper", "kill", "evade_a", "evade_b", "resolve")
+CHEATS = ("tamper", "kill", "evade_a", "evade_b", "resolve", "lazy")
 
 
 def _scores(root, student, chapter):
@@ -351,7 +384,7 @@ def graded(tmp_path_factory):
     def shard_of(name):
         return f"{shard[name]}-{name}"
 
-    for chapter in chapters():
+    for chapter in graded_chapters():
         _add_chapter_submissions(course, chapter, shard_of)
     _add_cheats(course, shard_of)
     for student in sorted({s for s, _ in course.expected}):
@@ -368,9 +401,10 @@ def graded(tmp_path_factory):
 
 def _cases():
     names = ["solution", "blank", "alternative", "wrong1", "wrong2", "wrong3"]
-    cases = [(name, chapter) for chapter in chapters() for name in names]
-    cases += [("more", chapter) for chapter in chapters() if getattr(catalogue(chapter), "MORE_ALTERNATIVES", {})]
-    return cases + [(name, CHEAT_CHAPTER) for name in CHEATS if CHEAT_CHAPTER in chapters()]
+    cases = [(name, chapter) for chapter in graded_chapters() for name in names]
+    cases += [("more", chapter) for chapter in graded_chapters()
+              if getattr(catalogue(chapter), "MORE_ALTERNATIVES", {})]
+    return cases + [(name, CHEAT_CHAPTER) for name in CHEATS]
 
 
 @pytest.mark.parametrize(("name", "chapter"), _cases(), ids=lambda v: str(v))
@@ -426,7 +460,7 @@ def test_grades_export_to_csv(graded):
     rows = list(csv.DictReader(out.open()))
     solution = [r for r in rows if r["student_id"].endswith("-solution")]
     blank = [r for r in rows if r["student_id"].endswith("-blank")]
-    assert len(solution) == len(chapters()) and len(blank) == len(chapters())
+    assert len(solution) == len(graded_chapters()) and len(blank) == len(graded_chapters())
     assert all(float(r["raw_score"]) > 0 for r in solution)
     assert all(float(r["raw_score"]) == 0 for r in blank)
 

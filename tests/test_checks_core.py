@@ -66,7 +66,9 @@ def test_an_object_claiming_equality_is_not_accepted():
         def __array__(self, *args, **kwargs):
             raise TypeError("not an array")
 
-    assert EXERCISE.run(lambda x: AlwaysEqual()).outcome is Outcome.INCORRECT
+    # Its `__array__` runs as the answer's own code, before the check compares anything: ERROR, with the call.
+    feedback = EXERCISE.run(lambda x: AlwaysEqual())
+    assert feedback.outcome is Outcome.ERROR and "not an array" in feedback.message, feedback.message
 
 
 def test_passed_visible_check_says_more_checks_run_at_grading():

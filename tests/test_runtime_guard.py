@@ -4,6 +4,7 @@ honest answer may do; a disturbed environment costs only the check that saw it."
 
 import contextvars
 import copy
+import pathlib
 import threading
 
 import numpy as np
@@ -216,3 +217,130 @@ def test_torch_func_in_an_earlier_cell_costs_nothing():
     from torch.func import grad, vmap
     vmap(grad(lambda v: (v * v).sum()))(torch.ones(2, 3))  # torch rebinds torch.manual_seed to its own wrapper
     SECRET.grade(lambda x: x ** 2)
+
+
+# Results that do their work later: the check converts them after the answer returned (audit 4 found
+# `__array__` and `__float__` calling a course reference then, with full marks).
+class _LazyArray:
+    def __init__(self, x):
+        self.x = np.array(x, copy=True)
+
+    def __array__(self, dtype=None, copy=None):
+        return np.asarray(_reference_squares(self.x), dtype=dtype)
+
+
+class _LazyFloat(float):
+    def __float__(self):
+        return float(_reference_squares(np.arange(3.0)).sum())
+
+
+class _LazyMapping(dict):
+    def __getitem__(self, key):
+        return _reference_squares(np.arange(3.0))
+
+
+def _lazy_thread(x):
+    class Later:
+        def __array__(self, dtype=None, copy=None):
+            out = {}
+            worker = threading.Thread(target=lambda: out.update(v=_reference_squares(x)))
+            worker.start()
+            worker.join()
+            return np.asarray(out.get("v", x ** 2), dtype=dtype)
+    return Later()
+
+
+LAZY = {
+    "__array__ calls a reference": (lambda x: _LazyArray(x), "reference implementation"),
+    "__array__ starts a thread that calls a reference": (_lazy_thread, "reference implementation"),
+    # settled to the float it holds (-1), its override dropped: the squares are wrong
+    "a float subclass whose __float__ calls a reference": (lambda x: [_LazyFloat(-1.0)] + list(x[1:] ** 2),
+                                                           "squares are wrong"),
+}
+
+
+@pytest.mark.parametrize("name", list(LAZY))
+def test_a_result_that_calls_a_reference_later_is_refused(name):
+    answer, phrase = LAZY[name]
+    feedback = SECRET.run(answer)
+    assert feedback.outcome is Outcome.INCORRECT and phrase in feedback.message, feedback.message
+
+
+def _mapping_check(answer):
+    value = call(answer, np.arange(3.0))
+    if not np.allclose(as_float_array(value["squares"], "squares", shape=(3,)), np.arange(3.0) ** 2):
+        raise Incorrect("the squares are wrong")
+
+
+def test_a_mapping_whose_getitem_calls_a_reference_later_is_refused():
+    exercise = Exercise("square", "0.4", "0. Squares", _mapping_check)
+    feedback = exercise.run(lambda x: _LazyMapping(squares=None))
+    assert feedback.outcome is Outcome.INCORRECT and "reference implementation" in feedback.message, feedback.message
+    assert exercise.run(lambda x: {"squares": x ** 2}).outcome is Outcome.CORRECT
+
+
+def test_a_result_that_runs_a_forbidden_library_later_is_refused():
+    class Later:
+        def __init__(self, x):
+            self.x = x
+
+        def __array__(self, dtype=None, copy=None):
+            import statistics
+            return np.array([statistics.fmean([v * v]) for v in self.x], dtype=dtype)
+
+    exercise = Exercise("square", "0.5", "0. Squares", SECRET.check, forbidden={"statistics": "the statistics module"})
+    feedback = exercise.run(lambda x: Later(x))
+    assert feedback.outcome is Outcome.INCORRECT and "runs the statistics module" in feedback.message, feedback.message
+
+
+def _honest_own_types(x):
+    from collections import namedtuple
+
+    class Squares(np.ndarray):
+        pass
+
+    class Value(float):
+        pass
+
+    class Row:  # converts to numbers as any array-like does
+        def __init__(self, values):
+            self.values = values
+
+        def __array__(self, dtype=None, copy=None):
+            return np.asarray(self.values, dtype=dtype)
+
+    Pair = namedtuple("Pair", "a b")
+    kinds = [np.asarray(x ** 2).view(Squares), [Value(v * v) for v in x], Row(list(x ** 2)),
+             [Pair(v * v, 0).a for v in x], torch.as_tensor(x ** 2)]
+    return kinds
+
+
+def test_an_honest_result_of_the_students_own_types_keeps_its_value():
+    for index in range(5):
+        feedback = SECRET.run(lambda x, i=index: _honest_own_types(x)[i])
+        assert feedback.outcome is Outcome.CORRECT, (index, feedback.message)
+
+
+def _opens_a_solution_through_a_library(x):
+    from matplotlib import cbook
+    with cbook.open_file_cm(str(pathlib.Path(__file__).parents[1] / "README.md")) as handle:
+        handle.read(1)
+    return x ** 2
+
+
+# torch.from_file opens its file in C++ without an audit event: the static audit refuses `from_file`.
+def test_a_library_that_opens_a_course_file_for_the_answer_is_refused():
+    feedback = SECRET.run(_opens_a_solution_through_a_library)
+    assert feedback.outcome is Outcome.INCORRECT and "open a file" in feedback.message, feedback.message
+
+
+def test_libraries_still_open_their_own_files_for_the_answer():
+    def honest(x):
+        import importlib
+
+        import sklearn.datasets
+        sklearn.datasets.load_iris()                    # a data file inside the installation
+        importlib.import_module("torch.func")           # lazy imports read the installation's files
+        return x ** 2
+    feedback = SECRET.run(honest)
+    assert feedback.outcome is Outcome.CORRECT, feedback.message

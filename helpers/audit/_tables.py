@@ -70,7 +70,7 @@ _MODULES = {
     "files": "os posix nt io _io pathlib shutil glob tempfile sqlite3 _sqlite3 pickle _pickle marshal shelve dbm "
              "zipfile tarfile gzip bz2 lzma fileinput filecmp mmap socket ssl urllib http requests ftplib smtplib "
              "webbrowser linecache nbformat h5py imageio tokenize scipy.io skimage.io torch.hub posixpath ntpath "
-             "genericpath stat codecs shap.datasets sklearn.datasets._base",
+             "genericpath stat codecs shap.datasets sklearn.datasets._base matplotlib.cbook",
     "ipython": "IPython ipykernel jupyter_client jupyter_core nbclient nbconvert zmq comm matplotlib_inline traitlets",
     "grading": "nbgrader helpers.grading helpers._context",
     "imports": "builtins __builtin__ importlib imp runpy pkgutil zipimport site __main__",
@@ -100,7 +100,9 @@ _ATTRIBUTES = {
              "to_pickle to_parquet to_excel to_hdf to_feather to_sql to_stata imread imsave savefig read_text "
              "read_bytes write_text write_bytes urlopen listdir scandir getcwd chdir environ getenv rmtree get_data "
              "fromregex DataSource HDFStore ExcelFile load_files load_svmlight_file load_svmlight_files read_file "
-             "read_image fetch_openml",
+             "read_image fetch_openml open_file_cm to_filehandle from_file get_sample_data read_csv read_table "
+             "read_fwf read_json read_pickle read_html read_xml read_parquet read_feather read_excel read_orc "
+             "read_sas read_spss read_stata read_sql read_sql_table read_sql_query read_clipboard",
     "reflection": "attrgetter methodcaller",
     "imports": "meta_path path_hooks path_importer_cache import_module",
     "grading": "grading_copy IN_STUDENT_CODE SNAPSHOT",

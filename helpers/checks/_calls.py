@@ -14,7 +14,7 @@ import importlib
 import os
 import sys
 import threading
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from contextvars import ContextVar
 from typing import Any
 
@@ -164,7 +164,7 @@ def _call_student(function: Callable, args: tuple, kwargs: dict) -> Any:
     mark = refusal_mark()
     try:
         with _context.student_running():
-            result = function(*args, **kwargs)
+            result = _settle(function(*args, **kwargs))
     except _Delegated:  # recorded in DELEGATED as it was raised: one message, refused_since's
         refused_since(mark)
         raise  # pragma: no cover - refused_since always raises after a delegation
@@ -178,6 +178,61 @@ def _call_student(function: Callable, args: tuple, kwargs: dict) -> Any:
         raise StudentError(f"{name}({', '.join(parts)})", error) from error
     refused_since(mark)
     return result
+
+
+_PLAIN = (type(None), bool, int, float, complex, str, bytes, np.ndarray)
+
+
+def _student_made(kind: type) -> bool:
+    """Whether a class, or one of its bases, has a method written by the student."""
+    for klass in kind.__mro__:
+        for member in vars(klass).values():
+            for code_owner in (member, getattr(member, "__func__", None), getattr(member, "fget", None)):
+                code = getattr(code_owner, "__code__", None)
+                if code is not None and _context.student_file(code.co_filename):
+                    return True
+    return False
+
+
+def _settle(value: Any, depth: int = 0) -> Any:
+    """The student's result, with whatever its own types would compute later computed now.
+
+    Called on the result while the student's code is still watched (references refuse, the libraries
+    the exercise forbids are noticed): an object of the student's own class whose ``__array__`` or
+    ``__float__`` would run a reference or a forbidden library when the check converts it runs it here
+    instead, and is caught. Plain values, containers of them and library objects are returned as they
+    are; a subclass of a plain type that the student wrote becomes the plain type (its data, without
+    its overrides); a student's mapping becomes a dict, a student's sequence a list.
+    """
+    kind = type(value)
+    if kind in _PLAIN:
+        return value
+    if depth < 4 and kind in (list, tuple):
+        return kind(_settle(item, depth + 1) for item in value)
+    if depth < 4 and kind is dict:
+        return {key: _settle(item, depth + 1) for key, item in value.items()}
+    if not _student_made(kind):
+        return value
+    torch = sys.modules.get("torch")
+    if isinstance(value, np.ndarray):
+        return np.array(value)
+    if torch is not None and isinstance(value, torch.Tensor):
+        return torch.as_tensor(np.array(value.detach().cpu().numpy()))
+    for base, plain in ((int, int.__int__), (float, float.__float__), (complex, complex.__complex__),
+                        (str, str.__str__), (bytes, bytes)):
+        if isinstance(value, base):
+            return plain(value)
+    if isinstance(value, Mapping):
+        return {key: _settle(value[key], depth + 1) for key in list(value.keys())}
+    if isinstance(value, tuple) and hasattr(kind, "_fields"):  # a named tuple: keep its fields' names
+        return kind._make(_settle(item, depth + 1) for item in value)
+    if isinstance(value, (list, tuple)):
+        return (list if isinstance(value, list) else tuple)(_settle(item, depth + 1) for item in value)
+    if hasattr(kind, "__array__"):
+        return np.asarray(value)
+    if hasattr(kind, "__float__"):
+        return float(value)
+    return value
 
 
 def as_float_array(value: Any, what: str, shape: tuple[int, ...] | None = None) -> np.ndarray:

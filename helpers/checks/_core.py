@@ -131,11 +131,19 @@ class Exercise:
     def _run(self, answers: tuple, options: dict) -> Feedback:
         mark = refusal_mark()
         try:
-            with warnings.catch_warnings(), checking():
-                # A warning printed to stderr in a test cell makes nbgrader give 0 points: silence
-                # the libraries' warnings while checking, so that only a wrong answer costs points.
-                warnings.simplefilter("ignore")
-                said = self.check(*answers, **options)
+            try:
+                with warnings.catch_warnings(), checking():
+                    # A warning printed to stderr in a test cell makes nbgrader give 0 points: silence
+                    # the libraries' warnings while checking, so that only a wrong answer costs points.
+                    warnings.simplefilter("ignore")
+                    said = self.check(*answers, **options)
+            except (Incorrect, _NotAttempted, StudentError, Recorded):
+                raise
+            except Exception:
+                # Raised outside `call`, by an object of the answer's that the check converted (its
+                # `__array__` calling a reference, say): a refusal since `mark` is the verdict.
+                refused_since(mark)
+                raise
             refused_since(mark)  # an answer's object whose methods the check ran (no call()) counts too
         except _NotAttempted:
             return Feedback(self.title, Outcome.NOT_ATTEMPTED,

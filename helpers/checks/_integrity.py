@@ -1,7 +1,8 @@
 """The state of the modules the checks rely on, recorded before any answer cell runs.
 
 Declaring a chapter (importing ``helpers.checks.chNN`` in a notebook's first cells) records what
-every attribute of the oracle libraries (numpy, scikit-learn, shap, lime, captum, torchcam, torch),
+every attribute of the oracle libraries (numpy, scikit-learn, shap, lime, captum, torchcam, torch,
+fairlearn, quantus),
 of ``builtins`` and of ``helpers`` is, and the code of their functions and of the classes they
 define. Before and after a hidden test grades, :func:`verify` compares: an answer cell or an answer's
 function that patched one of them (``np.allclose = ...``, ``shap.KernelExplainer.shap_values = ...``,
@@ -26,7 +27,7 @@ WATCHED = (
     "numpy.testing", "pandas", "scipy.stats", "sklearn.metrics", "sklearn.inspection",
     "sklearn.linear_model", "sklearn.utils", "shap", "lime.lime_base", "lime.lime_tabular",
     "lime.lime_text", "lime.lime_image", "captum.attr", "torchcam.methods", "torch",
-    "torch.nn.functional", "torch.autograd",
+    "torch.nn.functional", "torch.autograd", "captum.concept", "fairlearn.metrics", "quantus",
 )
 
 
