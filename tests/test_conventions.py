@@ -115,6 +115,9 @@ def _grade_calls(source):
             yield node
 
 
+_LETTER_PREFIX = re.compile(r"\s*(not [a-z]\b|why not\b|[a-z]\s*[:.)]\s)", re.IGNORECASE)
+
+
 @pytest.mark.parametrize("chapter", chapters())
 def test_every_multiple_choice_explains_each_option_on_its_own(chapter):
     """A wrong letter is shown only the sentence about that letter: the hidden test gives one per option,
@@ -139,6 +142,11 @@ def test_every_multiple_choice_explains_each_option_on_its_own(chapter):
             assert sorted(letters) == sorted(multiple_choice[name].check.options), (
                 f"{name}: explanations for {sorted(letters)}, options {list(multiple_choice[name].check.options)}")
             assert all(isinstance(v, (ast.Constant, ast.JoinedStr, ast.BinOp)) for v in explanation.values)
+            for letter, value in zip(letters, explanation.values):  # the framework names the letter itself
+                text = value.value if isinstance(value, ast.Constant) else ""
+                assert not _LETTER_PREFIX.match(text), (
+                    f"{name}: the explanation of {letter} starts with {text[:12]!r}; the check already prints "
+                    f"'Why not {letter}: ' or '{letter}: ' before it")
     assert seen == set(multiple_choice), f"multiple-choice exercises without a graded hidden test: {set(multiple_choice) - seen}"
 
 

@@ -177,3 +177,24 @@ def test_plots_return_axes_and_reject_bad_input():
     ax = plots.recourse_costs({"A": np.array([0.1, 0.2, np.inf]), "B": np.array([0.3, 0.4])})
     assert "n = 2" in ax.get_legend().get_texts()[0].get_text()
     matplotlib.pyplot.close("all")
+
+
+@pytest.mark.parametrize("name", ["find_counterfactual", "diverse_counterfactuals", "recourse_costs"])
+def test_every_function_that_runs_the_search_is_guarded(name):
+    """Audit 4: diverse_counterfactuals(k=1) answered exercise 7.2; any function running the search is a reference."""
+    from helpers.checks import ch07 as check
+
+    def delegating(model, x, target_class, *, candidates, ranges, categorical, immutable=(), monotone=()):
+        if name == "recourse_costs":
+            found = lib.recourse_costs(model, np.asarray(x)[None], np.asarray(x)[None], ranges=ranges,
+                                       categorical=categorical)
+            return found.counterfactuals[0]
+        options = dict(candidates=candidates, ranges=ranges, categorical=categorical, immutable=immutable,
+                       monotone=monotone)
+        if name == "diverse_counterfactuals":
+            found = lib.diverse_counterfactuals(model, x, target_class, k=1, **options)
+            return found[0] if len(found) else None
+        return lib.find_counterfactual(model, x, target_class, **options)
+
+    feedback = check.find_counterfactual.run(delegating)
+    assert feedback.outcome.value == "incorrect" and f"`{name}`, the course's reference" in feedback.message

@@ -16,7 +16,7 @@ from sklearn.metrics import jaccard_score
 
 from helpers.lib import ch03 as lib
 
-from ._core import Chapter, Exercise, Incorrect, as_float_array, call, choice
+from ._core import Chapter, Exercise, Incorrect, StudentError, as_float_array, call, choice
 from ._idioms import Pitfall, Spy, check_seeded, close, diagnose, expect_close, inputs_unchanged
 
 # The surrogate is recomputed on the answer's own perturbations, so only rounding separates it from
@@ -63,7 +63,17 @@ def _explain(answer, bed, width, n_samples, seed, constant):
     """Call the answer with a spy for f, check the rows it evaluated; return coef, intercept, r2, spy, u."""
     spy, x, X_train, state = Spy(bed.f), bed.x.copy(), bed.X_train.copy(), np.random.get_state()
     with inputs_unchanged(x=x, X_train=X_train):
-        result = call(answer, spy, x, X_train, kernel_width=width, n_samples=n_samples, random_state=seed)
+        try:
+            result = call(answer, spy, x, X_train, kernel_width=width, n_samples=n_samples, random_state=seed)
+        except StudentError as failure:  # a constant feature's scale 0 makes u = 0 / 0: name it
+            rows = spy.rows if spy.n_calls else np.empty((0, len(x)))
+            moved = np.ptp(rows, axis=0) > 0 if len(rows) > 1 else np.zeros(len(x), dtype=bool)
+            if constant is not None and not moved[constant] and np.delete(moved, constant).all():
+                raise Incorrect(f"your code raised `{type(failure.error).__name__}` on an X_train with a constant "
+                                f"feature: its standard deviation 0 leaves it unperturbed and (z - x) / scale = 0 / 0 "
+                                "= NaN. " + _CONSTANT.format(constant)[0].upper() + _CONSTANT.format(constant)[1:]
+                                ) from None
+            raise
     if np.random.get_state()[2] != state[2] or not np.array_equal(np.random.get_state()[1], state[1]):
         raise Incorrect("your function used numpy's global generator (np.random.seed, np.random.normal...): "
                         "draw everything from one `np.random.default_rng(random_state)`.")
@@ -151,6 +161,10 @@ def _coef_pitfalls(U, Z, bed, y, width, given, constant):
         kept = np.arange(p) != constant
         fits.append((lambda: (0, np.insert(_wls(U[:, kept], y, pi)[1], constant, 0.0)),
                      "your fit drops the constant feature: " + _CONSTANT.format(constant)))
+    if given is not None:
+        fits.append((lambda: _wls(U, y, _kernel(U, 0.75 * np.sqrt(p))), f"you ignored kernel_width: with "
+                     f"kernel_width={given:g} the kernel uses w = {given:g}; lime's 0.75 * sqrt(n_features) is only "
+                     "the default, for kernel_width=None." + _KERNEL))
     for wrong, said in ((0.75, "0.75"), (np.sqrt(p), "sqrt(n_features)")) if given is None else ():
         fits.append((lambda wrong=wrong: _wls(U, y, _kernel(U, wrong)),
                      f"with kernel_width=None use lime's default 0.75 * sqrt(n_features), not {said}."))
@@ -233,6 +247,29 @@ _JACCARD_PITFALLS = [
                            "(np.argsort(-np.abs(a), kind='stable')).")]
 
 
+def _size_pitfalls(cases):
+    """Top sets of another size than k, and other denominators than the union."""
+    def top(w, size):
+        return set(np.argsort(-np.abs(np.asarray(w, dtype=float)), kind="stable")[:size].tolist())
+    return [
+        Pitfall("k + 1", lambda: [len(top(a, k + 1) & top(b, k + 1)) / len(top(a, k + 1) | top(b, k + 1))
+                                  for a, b, k in cases], "your top sets have k + 1 features (an off-by-one in "
+                "the slice): keep the first k indices, [:k]."),
+        Pitfall("k - 1", lambda: [len(top(a, k - 1) & top(b, k - 1)) / max(len(top(a, k - 1) | top(b, k - 1)), 1)
+                                  for a, b, k in cases], "your top sets have k - 1 features (an off-by-one in "
+                "the slice): keep the first k indices, [:k]."),
+        Pitfall("2k", lambda: [len(top(a, k) & top(b, k)) / (2 * k) for a, b, k in cases], "you divided the "
+                "overlap by 2k, the two set sizes added: the Jaccard index divides by the size of the union "
+                "|A u B| = 2k - |A n B|, which counts the shared features once."),
+    ]
+
+
+def _boundary_tie(w, k):
+    """Whether the k-th and (k+1)-th largest |weights| are equal: the top-k set then depends on the ties rule."""
+    key = np.sort(np.abs(np.asarray(w, dtype=float)))[::-1]
+    return k < len(key) and key[k - 1] == key[k]
+
+
 def _check_topk_jaccard(answer, *, seed=0, n_features=8, n_pairs=6):
     cases, values = lib.jaccard_cases(seed, n_features, n_pairs), []
     for a, b, k in cases:
@@ -240,9 +277,15 @@ def _check_topk_jaccard(answer, *, seed=0, n_features=8, n_pairs=6):
             values.append(float(as_float_array(call(answer, a, b, k), "topk_jaccard's result", shape=())))
         if not 0.0 <= values[-1] <= 1.0:
             raise Incorrect(f"a Jaccard index lies in [0, 1]; yours is {values[-1]:.3f}.")
-    diagnose(values, [jaccard_score(lib.topk_mask(a, k), lib.topk_mask(b, k)) for a, b, k in cases],
+    expected = [jaccard_score(lib.topk_mask(a, k), lib.topk_mask(b, k)) for a, b, k in cases]
+    ties = [_boundary_tie(a, k) or _boundary_tie(b, k) for a, b, k in cases]
+    diagnose(values, expected,
              [Pitfall(message, lambda o=o: [_jaccard(a, b, k, **o) for a, b, k in cases], message)
-              for o, message in _JACCARD_PITFALLS],  # a pitfall is named when it explains every case
+              for o, message in _JACCARD_PITFALLS] + _size_pitfalls(cases) + [  # named when it explains every case
+              Pitfall("ties", lambda: [v if t else e for v, e, t in zip(values, expected, ties)], "your values "
+                      "differ only where |weights| tie at the k-th place: your top-k set breaks ties arbitrarily "
+                      "(np.argpartition, or a sort that is not stable). Break ties to the lower index: "
+                      "np.argsort(-np.abs(a), kind='stable')[:k].")],
              otherwise="your values are not the Jaccard index of the two top-k sets (by |weight|, ties to the "
                        "lower index) on some of the pairs checked.")
 
@@ -250,27 +293,48 @@ def _check_topk_jaccard(answer, *, seed=0, n_features=8, n_pairs=6):
 # Drill D4: LIME instability
 
 
-def _check_d4_runs(answer, *, seed=0, seeds=lib.D4_SEEDS, sizes=lib.D4_SIZES):
+def _check_d4_runs(answer, *, seed=0, seeds=lib.D4_SEEDS, sizes=lib.D4_SIZES, other_seeds=2):
     setup, seeds, sizes = lib.cancer_setup(seed), list(seeds), list(sizes)
+    _compare_runs(answer, setup, setup.x, seeds, sizes)
+    # cancer_setup's row is predicted benign (label 1): an answer that explains the predicted label
+    # (top_labels=1) would pass on it. A second row, predicted malignant (label 0), tells the two apart.
+    p_benign = setup.model.predict_proba(setup.X_test)[:, 1]
+    other = setup.X_test[int(np.argmin(np.abs(p_benign - (1 - lib.D4_P_BENIGN))))].copy()
+    _compare_runs(answer, setup, other, seeds[:other_seeds], sizes[:1], label="a row predicted malignant (label 0)")
+    n_runs = len(seeds) * len(sizes) + min(other_seeds, len(seeds))
+    return f"all {n_runs} runs match lime's, seed by seed. More checks run when the notebook is graded."
+
+
+def _compare_runs(answer, setup, x0, seeds, sizes, label=""):
     shape, what = (len(sizes), len(seeds), setup.X_train.shape[1]), "{'weights': ..., 'r2': ...}"
+    on = f" on {label}" if label else ""
     def run():
-        x, X_train = setup.x.copy(), setup.X_train.copy()
+        x, X_train = x0.copy(), setup.X_train.copy()
         with inputs_unchanged(x=x, X_train=X_train):
             result = call(answer, setup.model.predict_proba, x, X_train, seeds=list(seeds), sizes=list(sizes))
         return _field(result, "weights", what, shape), _field(result, "r2", what, shape[:2])
     weights, r2 = run()
-    expected = lib.lime_runs(setup.model.predict_proba, setup.x, setup.X_train, seeds=seeds, sizes=sizes)
+    expected = lib.lime_runs(setup.model.predict_proba, x0, setup.X_train, seeds=seeds, sizes=sizes)
     match = np.array([[close(w, e) for w, e in zip(*runs)] for runs in zip(weights, expected["weights"])])
+    if not match.all() and close(weights, expected["weights"].transpose(1, 0, 2).reshape(shape)):
+        raise Incorrect("your runs are in seed-major order (seeds in the outer loop, sizes inside) reshaped to "
+                        "(sizes, seeds): weights[s, i] must be the run with sizes[s] and seeds[i]. Loop over the "
+                        "sizes outside, or write each run at [s, i].")
     if not match.all():  # name the cause of the first run that differs from lime's
         s, i = np.argwhere(~match)[0]
         mine, right = weights[s, i], expected["weights"][s, i]
         if np.count_nonzero(mine) <= 10 < shape[2]:
             raise Incorrect(f"some weights are zero: lime keeps only num_features=10 by default; ask for all "
                             f"{shape[2]}.")
-        lime_with = functools.partial(lib.lime_weights, setup.model.predict_proba, setup.x, setup.X_train,
+        lime_with = functools.partial(lib.lime_weights, setup.model.predict_proba, x0, setup.X_train,
                                       n_samples=sizes[s], random_state=seeds[i])
+        predicted = int(setup.model.predict(x0[None])[0])
+        flipped = ("your weights have the opposite sign: explain label 1 (explanation.as_map()[1])." if predicted
+                   else f"your weights{on} have the opposite sign: they explain label 0, the row's PREDICTED class "
+                   "(what top_labels=1 picks), not label 1 as the task states. Explain label 1 whatever the "
+                   "prediction (explain_instance's default labels=(1,), and explanation.as_map()[1]).")
         for variant, message in [
-            (lambda: -right, "your weights have the opposite sign: explain label 1 (explanation.as_map()[1])."),
+            (lambda: -right, flipped),
             (lambda: next((r for r in expected["weights"][:, i] if close(mine, r)), right + 1), "your runs are in "
              "another order of the sizes: weights[s, i] is the run with sizes[s] and seeds[i], in the order given."),
             (lambda: right[np.argsort(-np.abs(right), kind="stable")], "your weights are in the order of `as_map()` "
@@ -285,12 +349,12 @@ def _check_d4_runs(answer, *, seed=0, seeds=lib.D4_SEEDS, sizes=lib.D4_SIZES):
         same = np.allclose(weights[s], weights[s, :1])
         if match.any() or same or not np.array_equal(run()[0], weights):
             raise Incorrect((f"all your runs with n_samples={sizes[s]} are the same" if same else f"your run for "
-                             f"n_samples={sizes[s]}, seed {seeds[i]} differs from lime's") + ": the seed is not "
+                             f"n_samples={sizes[s]}, seed {seeds[i]} differs from lime's") + f"{on}: the seed is not "
                             "applied to every run (lime issue 309): use a new explainer per run (random_state=seed).")
-        raise Incorrect(f"your run for n_samples={sizes[s]}, seed {seeds[i]} differs from lime's with the "
+        raise Incorrect(f"your run for n_samples={sizes[s]}, seed {seeds[i]}{on} differs from lime's with the "
                         "settings of the task (weights[s, i] for sizes[s] and seeds[i]).")
-    expect_close(r2, expected["r2"], "your weights match lime's, but r2[s, i] should be that run's explanation.score.")
-    return f"all {match.size} runs match lime's, seed by seed. More checks run when the notebook is graded."
+    expect_close(r2, expected["r2"], f"your weights match lime's{on}, but r2[s, i] should be that run's "
+                 "explanation.score.")
 
 
 def _agreement_pitfalls(weights, k):
@@ -301,7 +365,12 @@ def _agreement_pitfalls(weights, k):
              "you compared every seed with the first one only": [(0, j) for j in range(1, n)]}
     variants = ([(list(pairs), {}, said + ": average over the pairs i < j only.") for said, pairs in wrong.items()]
                 + [(list(itertools.combinations(range(n), 2)), options, said) for options, said in _JACCARD_PITFALLS])
-    return [Pitfall(message, lambda pairs=pairs, options=options: [
+    pairs = list(itertools.combinations(range(n), 2))
+    fixed = [Pitfall("fixed k", lambda: [np.mean([_jaccard(runs[i], runs[j], lib.D4_K) for i, j in pairs])
+                                         for runs in weights],
+                     f"your agreement uses top-{lib.D4_K} sets (the notebook's K) whatever `k` is: use the `k` "
+                     f"you are given (here k={k}).")] if k != lib.D4_K else []
+    return fixed + [Pitfall(message, lambda pairs=pairs, options=options: [
         np.mean([_jaccard(runs[i], runs[j], k, **options) for i, j in pairs]) for runs in weights], message)
         for pairs, options, message in variants]
 

@@ -131,6 +131,9 @@ def _rollout_pitfalls(residual):
               "share of token i's output that comes from token j, so its ROWS sum to 1 (return R, not R.T)."),
              (lambda ls: _product([np.swapaxes(_residual(x.mean(1), residual), -1, -2) for x in ls]), _TRANSPOSED),
              (lambda ls: _product([_residual(np.swapaxes(x, -1, -2).mean(1), residual) for x in ls]), _TRANSPOSED),
+             (lambda ls: _product([np.broadcast_to(_residual(x.mean((0, 1)), residual), x.shape[:1] + x.shape[2:])
+                                   for x in ls]), "you averaged over the batch too (axis 0, the examples): average "
+              "over the HEADS only (axis 1), one rollout per example."),
              (lambda ls: _chain(ls[-1:], mix=mix), "you used the last layer only: chain EVERY layer."),
              (lambda ls: _chain(ls[:1], mix=mix), "you used the first layer only: chain EVERY layer."),
              (lambda ls: np.mean([_product([_residual(x[:, h], residual) for x in ls]) for h in range(ls[0].shape[1])],
@@ -232,7 +235,7 @@ def _check_gw(answer, *, seed=0, n_layers=2, n_heads=2, dim=16, length=9, batch=
         model.train(training)
         pristine = _pristine(model)
         with within(f"with {what}"):
-            result = call_model(answer, model, ids, target, **({} if mask is None else {"mask": mask}))
+            result = _call_on_ids(answer, model, ids, target, **({} if mask is None else {"mask": mask}))
             _model_unchanged(model, pristine)
             _compare(result, (batch, length), "your relevance", *_gw_pitfalls(pristine, ids, target, mask),
                      "your relevance differs from the head mean of max(0, A * d logit / dA), last layer, [CLS] row.",
@@ -292,11 +295,25 @@ def _masking_pitfalls(model, ids, where, target, mask):
     ]
 
 
+def _call_on_ids(answer, model, ids, *args, **kwargs):
+    """``call_model`` on token ids: an answer that writes into the caller's ``ids`` is told so in the words of
+    ids (call_model's message about x speaks of requires_grad and .grad, which token ids never have)."""
+    ids_before = ids.clone()
+    try:
+        return call_model(answer, model, ids, *args, **kwargs)
+    except Incorrect as failure:
+        if "caller's x" in str(failure) and not torch.equal(ids, ids_before):
+            raise Incorrect("your function changed the caller's `ids` in place (`ids[...] = ...` writes into the "
+                            "tensor you were given): build the ids you change as a copy, e.g. "
+                            "`ids.masked_fill(where, transformer.MASK_ID)`, or `ids.clone()` first.") from None
+        raise
+
+
 def _masking_case(answer, model, ids, where, target, mask, what):
     pristine, before = _pristine(model), where.clone()
     with within(what):
         with inputs_unchanged(**({} if mask is None else {"mask": mask})):
-            result = call_model(answer, model, ids, where, target, **({} if mask is None else {"mask": mask}))
+            result = _call_on_ids(answer, model, ids, where, target, **({} if mask is None else {"mask": mask}))
         if not torch.equal(where, before):
             raise Incorrect("your function changed the caller's `where` in place: work on a copy.")
         _model_unchanged(model, pristine)

@@ -67,6 +67,12 @@ def _gower_pitfalls(a, b, ranges, categorical):
                 "similarities (1 - distance): return the distance, 0 for identical rows."),
         Pitfall("squared", lambda: np.where(categorical, cat, scaled ** 2).mean(axis=-1), "you squared the numeric "
                 "terms: Gower's terms are |a_j - b_j| / range_j, not squared."),
+        Pitfall("root mean square", lambda: np.sqrt((np.where(categorical, cat, scaled) ** 2).mean(axis=-1)),
+                "your distances are a root mean square of the terms (Euclidean-like): Gower's distance is their "
+                "plain MEAN, terms not squared."),
+        Pitfall("euclidean", lambda: np.sqrt((np.where(categorical, cat, scaled) ** 2).sum(axis=-1)), "your "
+                "distances are Euclidean (square root of the sum of squared terms): Gower's distance is the plain "
+                "MEAN of the terms."),
         Pitfall("no mask", lambda: scaled.mean(axis=-1), "your categorical terms are scaled differences: use the "
                 "`categorical` mask, 0 if equal, else 1, for those columns."),
     ]
@@ -201,34 +207,86 @@ def _judge_counterfactual(result, spy, model, case):
         raise Incorrect("no feasible row of the grid flips this prediction, yet you returned one.")
     cost = float(gower_cost(x, z[None])[0])
     if cost <= best + COST_ATOL:
-        return
+        return None
+    return z
+
+
+_BY_CODE = ("you measured a categorical feature by the distance between its codes ({}): codes are names, not "
+            "amounts. A categorical feature counts 0 if it keeps x's category, else 1 (a mismatch), whatever the "
+            "codes.")
+
+
+def _objectives(case):
+    """The objectives a wrong search may have minimised instead of Gower's: (objective, message)."""
     cat, ranges = case["categorical"], case["ranges"]
 
     def scaled(x, Z):
         return np.divide(np.abs(Z - x), ranges, out=np.zeros_like(Z), where=ranges > 0)
 
-    objectives = [
-        ("unscaled", lambda x, Z: np.abs(Z - x).sum(axis=1), "you minimised the L1 distance on UNSCALED features: "
-         "a year of age then costs as much as a dollar. Divide each change by the feature's range (Gower)."),
-        ("codes", lambda x, Z: np.where(cat, np.abs(Z - x), scaled(x, Z)).mean(axis=1), "you counted a change "
-         "of category as |code difference|: any change of a categorical column costs 1, whatever the codes."),
-        ("count", lambda x, Z: (Z != x).sum(axis=1), "you minimised the number of changed features only: "
-         "minimise the Gower distance (sparsity is reported, not the objective)."),
+    return [
+        (lambda x, Z: np.where(cat, np.abs(Z - x), scaled(x, Z)).mean(axis=1), _BY_CODE.format("|code_a - code_b|")),
+        (lambda x, Z: scaled(x, Z).mean(axis=1), _BY_CODE.format("|code_a - code_b| / range, like a number")),
+        (lambda x, Z: np.abs(Z - x).sum(axis=1), "you minimised the L1 distance on UNSCALED features: a year of age "
+         "then costs as much as a dollar. Divide each change by the feature's range (Gower)."),
+        (lambda x, Z: (Z != x).sum(axis=1), "you minimised the number of changed features only: minimise the Gower "
+         "distance (sparsity is reported, not the objective)."),
     ]
-    for _, objective, message in objectives:
-        if abs(float(objective(x, z[None])[0]) - _optimum(model, case, objective)) <= COST_ATOL:
-            raise Incorrect(message)
+
+
+def _explains(objective, model, case, z):
+    """Whether ``z`` minimises ``objective`` over the valid feasible rows of the case's grid."""
+    return abs(float(objective(case["x"], z[None])[0]) - _optimum(model, case, objective)) <= COST_ATOL
+
+
+def _without_own_values(model, case, z):
+    """Whether ``z`` is the Gower-nearest valid row of the grid built WITHOUT x's own values (when the
+    candidates leave them out): the search forces a change in every column that may change."""
+    x, axes = case["x"], []
+    for j, values in enumerate(case["candidates"]):
+        values = np.unique(np.asarray(values, dtype=float))
+        if j in case["immutable"] or len(values) == 0:
+            values = np.array([x[j]])
+        elif j in case["monotone"]:
+            values = values[values >= x[j]]
+        axes.append(values)
+    if any(len(values) == 0 for values in axes):
+        return False
+    Z = np.stack([m.ravel() for m in np.meshgrid(*axes, indexing="ij")], axis=1)
+    Z = Z[(Z != x).any(axis=1)]
+    Z = Z[model.predict(Z) == case["target_class"]] if len(Z) else Z
+    if not len(Z) or not _same_rows(z[None], Z).all():
+        return False
+    cost = lib._gower(x, Z, case["ranges"], case["categorical"])
+    return float(lib._gower(x, z[None], case["ranges"], case["categorical"])[0]) <= cost.min() + COST_ATOL
+
+
+def _not_nearest(failures, answered):
+    """Name what the answer minimised: the first objective that explains every case where it returned a valid
+    row (``answered``: (model, case, z)), else one that explains the first case it failed; else the first valid."""
+    (model, case, z), messages = failures[0], [m for _, m in _objectives(failures[0][1])]
+    fits = [[_explains(objective, m, c, r) for objective, _ in _objectives(c)] for m, c, r in answered]
+    for k, message in enumerate(messages):
+        if all(fit[k] for fit in fits):
+            return message
+    for (objective, message) in _objectives(case):
+        if _explains(objective, model, case, z):
+            return message
+    if _without_own_values(model, case, z):
+        return ("your search never lets a feature keep x's own value unless it is among the candidates: every "
+                "feature may also keep x_j (add it to each column's values), so a counterfactual changes only the "
+                "features it needs to.")
     if any(f is not None and np.array_equal(f, z) for f in (_first_valid(model, case, k) for k in (True, False))):
-        raise Incorrect("your counterfactual is the FIRST valid row your search met, not the nearest: evaluate "
-                        "every feasible row and keep the one with the smallest Gower distance.")
-    raise Incorrect("your counterfactual is valid and feasible but not the nearest: a valid feasible row of the "
-                    "grid is closer to x in Gower distance.")
+        return ("your counterfactual is the FIRST valid row your search met, not the nearest: evaluate every "
+                "feasible row and keep the one with the smallest Gower distance.")
+    return ("your counterfactual is valid and feasible but not the nearest: a valid feasible row of the grid is "
+            "closer to x in Gower distance.")
 
 
 def _check_counterfactual(answer, *, seeds=(), hand=True, n_features=5, n_values=4):
     cases = lib.counterfactual_cases() if hand else []
     cases += [lib.counterfactual_bed(s, n_features=n_features, n_values=n_values, target_class=s % 2)
               for s in seeds]
+    failures, answered = [], []  # cases whose valid feasible row is not the nearest; every valid row returned
     for case in cases:
         pristine = copy.deepcopy(case["model"])
         spy = SpyModel(case["model"])
@@ -238,21 +296,19 @@ def _check_counterfactual(answer, *, seeds=(), hand=True, n_features=5, n_values
                 result = call(answer, spy, x, case["target_class"], candidates=candidates, ranges=case["ranges"],
                               categorical=case["categorical"], immutable=case["immutable"],
                               monotone=case["monotone"])
-            _judge_counterfactual(result, spy, pristine, case)
+            z = _judge_counterfactual(result, spy, pristine, case)
+        if result is not None:
+            answered.append((pristine, case, _snapped(as_float_array(result, "your counterfactual"), case)))
+        if z is not None:
+            failures.append((pristine, case, z))
+    if failures:  # named from every case: one case alone can fit several wrong objectives
+        with within(f"on the case '{failures[0][1]['name']}'"):
+            raise Incorrect(_not_nearest(failures, answered))
     return None
 
 
 # --------------------------------------------------------------------------------------------
 # 7.3 flip_rate
-
-def _flips(model, X, s, values):
-    before, flipped = model.predict(X), np.zeros(len(X), dtype=bool)
-    for v in values:
-        Z = X.copy()
-        Z[:, s] = v
-        flipped |= (model.predict(Z) != before) & (X[:, s] != v)
-    return flipped
-
 
 def _moved(model, X, s, values):
     """Rows whose probability of class 1 moves when the attribute is set to another value."""
@@ -264,9 +320,66 @@ def _moved(model, X, s, values):
     return moved
 
 
-def _check_flip_rate(answer, *, seed=0, n_rows=200, n_features=5, values=(0, 1), sensitive=None):
-    model, X, s, values = lib.flip_bed(seed, n_rows=n_rows, n_features=n_features, sensitive=sensitive,
-                                       values=values)
+# A flip rate is one number: a wrong variant can equal the answer on one bed by chance (the audit found
+# "only 1 -> 0 flips" equal to "everyone set to 0" on one bed). When the answer is wrong, it also runs on
+# two more beds of the same kind, and a mistake is named only if it explains all three rates.
+EXTRA_FLIP_BEDS = (1000, 2000)
+
+
+def _flip_variants(model, X, s, values):
+    """The flip rate and its plausible wrong variants on one bed, each a float."""
+    before = model.predict(X)
+    preds = {}
+    for v in values:
+        Z = X.copy()
+        Z[:, s] = v
+        preds[v] = model.predict(Z)
+    other = {v: X[:, s] != v for v in values}
+    changed = {v: (preds[v] != before) & other[v] for v in values}
+    flipped = np.logical_or.reduce([changed[v] for v in values])
+    swap = X.copy()
+    swap[:, s] = 1 - X[:, s]
+    losses = np.logical_or.reduce([(preds[v] < before) & other[v] for v in values])
+    gains = np.logical_or.reduce([(preds[v] > before) & other[v] for v in values])
+    return {"right": float(flipped.mean()),
+            **{f"to {v}": float((preds[v] != before).mean()) for v in values},
+            "losses": float(losses.mean()), "gains": float(gains.mean()),
+            "mean": float(np.mean([(preds[v] != before).mean() for v in values])),
+            "sum": float(sum(changed[v].mean() for v in values)),
+            "swap": float((model.predict(swap) != before).mean()),
+            "count": float(flipped.sum()), "kept": 1 - float(flipped.mean()),
+            "probability": float(np.mean(_moved(model, X, s, values)))}
+
+
+def _flip_pitfalls(variants, values):
+    """Pitfalls over a list of beds' variants: each names one mistake."""
+    def over(key):
+        return lambda: [v[key] for v in variants]
+    listed = ", ".join(f"{v:g}" for v in values)
+    return [
+        Pitfall("losses", over("losses"), "you counted only the rows whose prediction drops (1 -> 0): flips in the "
+                "other direction (0 -> 1) count too. Count every row whose predicted class CHANGES (!=)."),
+        Pitfall("gains", over("gains"), "you counted only the rows whose prediction rises (0 -> 1): flips in the "
+                "other direction (1 -> 0) count too. Count every row whose predicted class CHANGES (!=)."),
+        *(Pitfall(f"to {v}", over(f"to {v}"), "you set the attribute to one value for every row: rows that already "
+                  "have it cannot flip, so only one direction is counted. Try every OTHER value for each row.")
+          for v in values),
+        Pitfall("mean", over("mean"), "you averaged one flip rate per value: a row flips when ANY other value "
+                "changes its prediction, and it counts once (combine the values per row with `or`, then average "
+                "over the rows)."),
+        Pitfall("sum", over("sum"), "you added one flip rate per value: a row that flips for two values counts "
+                "twice. A row flips when ANY other value changes its prediction, and it counts once."),
+        Pitfall("swap", over("swap"), f"you set the attribute to 1 - its value: that swaps 0 and 1 only. Set it to "
+                f"each OTHER value in `values` (here {listed})."),
+        Pitfall("count", over("count"), "your value is a count: return the SHARE of rows that flip (between 0 and 1)."),
+        Pitfall("kept", over("kept"), "your value is the share of rows that do NOT flip."),
+        Pitfall("probability", over("probability"), "you counted rows whose probability changes: count those whose "
+                "predicted CLASS changes."),
+    ]
+
+
+def _flip_rate_of(answer, model, X, s, values):
+    """Call the answer on one bed through a spy; check it changed only the sensitive column; its rate."""
     pristine, spy = copy.deepcopy(model), SpyModel(model)
     with inputs_unchanged(X=X):
         result = call(answer, spy, X, s, values=values)
@@ -276,25 +389,24 @@ def _check_flip_rate(answer, *, seed=0, n_rows=200, n_features=5, values=(0, 1),
         if M.shape[1] != X.shape[1] or not _same_rows(np.delete(M, s, axis=1), others).all():
             raise Incorrect("your function asked the model about rows in which columns other than the sensitive one "
                             "changed: change ONLY column `sensitive`, every other column as in X.")
-    flipped = _flips(pristine, X, s, values)
-    expected = float(flipped.mean())
-    before = pristine.predict(X)
+    return rate, pristine
 
-    def one_way(v):
-        Z = X.copy()
-        Z[:, s] = v
-        return float((pristine.predict(Z) != before).mean())
 
-    pitfalls = [*(Pitfall(f"to {v}", lambda v=v: one_way(v), "you set the attribute to one value for every row: "
-                          "rows that already have it cannot flip, so only one direction is counted. Try every "
-                          "OTHER value for each row.") for v in values),
-                Pitfall("count", lambda: float(flipped.sum()), "your value is a count: return the SHARE of rows "
-                        "that flip (between 0 and 1)."),
-                Pitfall("kept", lambda: 1 - expected, "your value is the share of rows that do NOT flip."),
-                Pitfall("probability", lambda: float(np.mean(_moved(pristine, X, s, values))), "you counted rows "
-                        "whose probability changes: count those whose predicted CLASS changes.")]
-    diagnose(rate, expected, pitfalls, otherwise="your flip rate is not the share of rows whose predicted class "
-             "changes when only the sensitive column is set to another of `values`.")
+def _check_flip_rate(answer, *, seed=0, n_rows=200, n_features=5, values=(0, 1), sensitive=None):
+    model, X, s, values = lib.flip_bed(seed, n_rows=n_rows, n_features=n_features, sensitive=sensitive,
+                                       values=values)
+    rate, pristine = _flip_rate_of(answer, model, X, s, values)
+    variants = [_flip_variants(pristine, X, s, values)]
+    if close(rate, variants[0]["right"]):
+        return
+    rates = [rate]
+    for extra in EXTRA_FLIP_BEDS:
+        bed = lib.flip_bed(seed + extra, n_rows=n_rows, n_features=n_features, sensitive=s, values=values)
+        rates.append(_flip_rate_of(answer, *bed)[0])
+        variants.append(_flip_variants(copy.deepcopy(bed[0]), *bed[1:]))
+    diagnose(rates, [v["right"] for v in variants], _flip_pitfalls(variants, values),
+             otherwise="your flip rate is not the share of rows whose predicted class changes when only the "
+                       "sensitive column is set to another of `values`.")
 
 
 # --------------------------------------------------------------------------------------------
@@ -307,6 +419,32 @@ def _as_groups(value, name, groups):
     if keys != {str(g) for g in groups}:
         raise Incorrect(f"result['{name}'] has the keys {sorted(keys)}, not one per group {sorted(map(str, groups))}.")
     return {str(k): float(as_float_array(v, f"result['{name}'][{k!r}]", shape=())) for k, v in value.items()}
+
+
+def _rate_pitfalls(metric, y_true, y_pred, s, order):
+    """The usual confusions of a TPR (label 1) or an FPR (label 0) with another cell of the confusion matrix."""
+    label, name = (1, "TPR") if metric == "true_positive_rate" else (0, "FPR")
+    hit = (y_pred == 1) & (y_true == label)  # the cell both rates count: predicted 1 with this label
+
+    def per_group(numerator, denominator):
+        return np.array([numerator[s == g].sum() / max(denominator[s == g].sum(), 1) for g in order], dtype=float)
+
+    rate = per_group(hit, y_true == label)
+    given = f"P(pred 1 | label {label}), the share of the group's rows WITH LABEL {label} that are predicted 1"
+    if label == 1:
+        confusions = [(per_group(hit, y_pred == 1), "your true positive rates are precisions, P(label 1 | pred 1): "
+                       f"you divided by the rows predicted 1. TPR = {given}."),
+                      (1 - rate, "your true positive rates are false negative rates, 1 - TPR (the positives the model "
+                       f"MISSED). TPR = {given}.")]
+    else:
+        confusions = [(1 - rate, "your false positive rates are specificities (true negative rates), 1 - FPR: the "
+                       f"share of label-0 rows predicted 0. FPR = {given}."),
+                      (per_group(hit, y_pred == 1), "your false positive rates are false discovery rates, "
+                       f"P(label 0 | pred 1): you divided by the rows predicted 1. FPR = {given}.")]
+    confusions.append((per_group(hit, np.ones_like(hit)), f"you divided the group's predicted-1-with-label-{label} "
+                       f"rows by ALL its rows: the {name} divides by the group's rows with label {label} only, "
+                       f"{name} = {given}."))
+    return [Pitfall(message[:24], lambda v=values: v, message) for values, message in confusions]
 
 
 def _check_group_metrics(answer, *, seed=0, n=300, groups=("A", "B")):
@@ -327,12 +465,14 @@ def _check_group_metrics(answer, *, seed=0, n=300, groups=("A", "B")):
         yours = _as_groups(result[metric], metric, names)
         order = [str(g) for g in frame.index]
         values = np.array([yours[g] for g in order])
-        pitfalls = [Pitfall("labels", lambda: on_labels.to_numpy(float), "your selection rates are the groups' "
-                            "shares of positive LABELS: the selection rate is the share of positive PREDICTIONS.")]
-        if metric != "selection_rate":
+        if metric == "selection_rate":
+            pitfalls = [Pitfall("labels", lambda: on_labels.to_numpy(float), "your selection rates are the groups' "
+                                "shares of positive LABELS: the selection rate is the share of positive PREDICTIONS.")]
+        else:
             other = "false_positive_rate" if metric == "true_positive_rate" else "true_positive_rate"
-            pitfalls.append(Pitfall("swapped", lambda other=other: frame[other].to_numpy(float), "your true and false "
-                                    "positive rates are swapped: TPR = P(pred 1 | label 1), FPR = P(pred 1 | label 0)."))
+            pitfalls = [Pitfall("swapped", lambda other=other: frame[other].to_numpy(float), "your true and false "
+                                "positive rates are swapped: TPR = P(pred 1 | label 1), FPR = P(pred 1 | label 0).")]
+            pitfalls += _rate_pitfalls(metric, y_true, y_pred, s, frame.index)
         with within(f"result['{metric}']"):
             diagnose(values, frame[metric].to_numpy(float), pitfalls, otherwise="the rates per group differ from "
                      "fairlearn's MetricFrame on the same predictions: compute each within its group's rows only.")

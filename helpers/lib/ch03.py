@@ -25,7 +25,7 @@ from helpers._context import reference
 from helpers._validation import check_int, check_matrix
 from helpers.models import train_forest
 
-__all__ = ["D4_FEW", "D4_K", "D4_MANY", "D4_SEEDS", "D4_SIZES", "CancerSetup", "LimeBed", "cancer_setup",
+__all__ = ["D4_FEW", "D4_K", "D4_MANY", "D4_P_BENIGN", "D4_SEEDS", "D4_SIZES", "CancerSetup", "LimeBed", "cancer_setup",
            "holdout_r2", "jaccard_cases", "lime_bed", "lime_runs", "lime_weights", "noisy_runs", "stability",
            "topk_mask"]
 
@@ -34,6 +34,7 @@ D4_SEEDS = tuple(range(10))
 D4_FEW, D4_MANY = 100, 2000
 D4_SIZES = (D4_FEW, D4_MANY)
 D4_K = 5
+D4_P_BENIGN = 0.7  # cancer_setup's row: the test row whose P(benign) is closest to it (predicted label 1)
 
 
 class CancerSetup(NamedTuple):
@@ -70,7 +71,7 @@ def cancer_setup(random_state: int = 0) -> CancerSetup:
                                                         random_state=random_state)
     model = train_forest(X_train, y_train, task="classification", n_estimators=50, min_samples_leaf=3,
                          random_state=random_state)
-    row = int(np.argmin(np.abs(model.predict_proba(X_test)[:, 1] - 0.7)))
+    row = int(np.argmin(np.abs(model.predict_proba(X_test)[:, 1] - D4_P_BENIGN)))
     return CancerSetup(model, X_train, X_test, y_train, y_test, X_test[row].copy(), row,
                        [str(name) for name in cancer.feature_names], [str(name) for name in cancer.target_names])
 

@@ -5,10 +5,11 @@
   the column positions (``INCOME`` ... ``GROUP``) and constraints (``IMMUTABLE``, ``MONOTONE``).
 - The reference implementations that cells after an exercise use, each guarded by ``@reference``:
   :func:`gower_distance`, :func:`find_counterfactual` (with optional distance and sparsity
-  settings the exercise does not ask for), :func:`flip_rate`.
+  settings the exercise does not ask for), :func:`flip_rate`, and the two worked examples that run
+  the same search, :func:`diverse_counterfactuals` and :func:`recourse_costs` (the cost of recourse
+  of many applicants): with ``k=1`` or one row they would answer exercise 7.2.
 - Worked examples: :func:`candidate_grid` (the search grid of one applicant),
-  :func:`diverse_counterfactuals`, :func:`recourse_sentence`, :func:`act_on_education` (acting on
-  education also moves income), :func:`recourse_costs` (the cost of recourse of many applicants).
+  :func:`recourse_sentence`, :func:`act_on_education` (acting on education also moves income).
 - Test beds the checks build cases from (inputs only, never an answer): :class:`RuleModel`,
   :func:`gower_bed`, :func:`counterfactual_cases`, :func:`counterfactual_bed`, :func:`flip_bed`,
   :func:`metrics_bed`.
@@ -171,8 +172,9 @@ def flip_rate(model, X, sensitive, *, values):
 
 
 # --------------------------------------------------------------------------------------------
-# Worked examples
+# Worked examples (guarded too: each runs the search that exercise 7.2 asks for)
 
+@reference
 def diverse_counterfactuals(model, x, target_class, *, k=3, candidates, ranges, categorical, immutable=(),
                             monotone=()):
     """``k`` counterfactuals that change different sets of features: the nearest, then the nearest whose
@@ -232,6 +234,7 @@ class RecourseCosts(NamedTuple):
     counterfactuals: np.ndarray
 
 
+@reference
 def recourse_costs(model, X, X_train, *, ranges, categorical) -> RecourseCosts:
     """The nearest counterfactual of every row of X the model rejects, on a coarse grid of income
     (+2,000 steps), debt (-1,000 steps) and savings (+2,000 steps) only, the other columns kept."""

@@ -201,6 +201,12 @@ WRONG = {
             "r2 = 1 - np.sum(residual ** 2) / np.sum((y - y.mean()) ** 2)")), r"R\^2 is unweighted"),
         ("R^2 around the plain mean", planted(_LIME, ("(y - np.average(y, weights=pi)) ** 2", "(y - y.mean()) ** 2")),
          r"plain mean of y"),
+        ("kernel_width ignored (audit 4)", planted(_LIME, (
+            "width = 0.75 * np.sqrt(len(x)) if kernel_width is None else kernel_width",
+            "width = 0.75 * np.sqrt(len(x))")), r"ignored kernel_width"),
+        ("(z - x) / scale with a constant feature's scale 0 (audit 4)", planted(_LIME, (
+            "scale = np.where(raw_scale > 0, raw_scale, 1.0)", "scale = raw_scale"), ("D = U", "U = (Z - x) / scale\n    D = U")),
+         r"raised `\w+` on an X_train with a constant feature"),
         ("delegates to lime", planted(_LIME, ("    rng = np.random.default_rng(random_state)\n", '''\
     from lime.lime_tabular import LimeTabularExplainer
     explanation = LimeTabularExplainer(np.asarray(X_train), mode="regression", discretize_continuous=False,
@@ -221,6 +227,8 @@ WRONG = {
         ("the k smallest", planted(_TOPK, ("-np.abs(", "np.abs(")), r"k smallest"),
         ("ties to the higher index", planted(_TOPK, ("(-np.abs(", "(np.abs("), ('kind="stable")[:k]', 'kind="stable")[::-1][:k]')),
          r"ties"),
+        ("top k + 1 (audit 4)", planted(_TOPK, ("[:k]", "[:k + 1]")), r"k \+ 1 features"),
+        ("overlap divided by 2k (audit 4)", planted(_TOPK, ("/ len(top_a | top_b)", "/ (2 * k)")), r"by 2k"),
     ],
     "d4_runs_answer": [
         ("one explainer, seed never reset (issue 309)", planted(_RUNS, (_LOOPS, '''\
@@ -246,6 +254,22 @@ WRONG = {
         ("delegates to lib.lime_runs", planted(_RUNS, ("    n_features = X_train.shape[1]\n",
                                                        "    return lib.lime_runs(predict_fn, x, X_train, seeds=seeds, sizes=sizes)\n")),
          r"calls `lime_runs`"),
+        ("the top label instead of label 1 (audit 4)", planted(_RUNS, (
+            "num_samples=size)", "num_samples=size, top_labels=1)"), ("as_map()[1]", "as_map()[exp.top_labels[0]]")),
+         r"PREDICTED class .*not label 1"),
+        ("seed-major runs reshaped (audit 4)", '''
+def d4_runs(predict_fn, x, X_train, *, seeds, sizes):
+    p = X_train.shape[1]
+    W, R = [], []
+    for s in seeds:
+        for size in sizes:
+            e = LimeTabularExplainer(X_train, mode="classification", discretize_continuous=False,
+                                     sample_around_instance=True, random_state=s).explain_instance(
+                x, predict_fn, num_features=p, num_samples=size)
+            m = dict(e.as_map()[1]); W.append([m[j] for j in range(p)]); R.append(e.score)
+    return {"weights": np.array(W).reshape(len(sizes), len(seeds), p),
+            "r2": np.array(R).reshape(len(sizes), len(seeds))}
+''', r"seed-major"),
     ],
     "d4_agreement_answer": [
         ("pairs of a run with itself included", planted(_AGREEMENT, ("pairs = list(combinations(tops, 2))",
@@ -259,6 +283,7 @@ WRONG = {
                                                          "pairs = list(zip(tops[:-1], tops[1:]))")), r"neighbouring seeds"),
         ("every seed against the first", planted(_AGREEMENT, ("pairs = list(combinations(tops, 2))",
                                                               "pairs = [(tops[0], b) for b in tops[1:]]")), r"first one only"),
+        ("the notebook's K instead of k (audit 4)", planted(_AGREEMENT, ("[:k]", "[:K]")), r"the notebook's K"),
         ("delegates to lib.stability", planted(_AGREEMENT, ("    from itertools import combinations\n",
                                                             "    return lib.stability(weights, r2, k=k)\n")),
          r"calls `stability`"),
@@ -300,11 +325,11 @@ WRONG["topk_jaccard_answer"] += [
         "set(np.flatnonzero(np.abs(a) >= np.sort(np.abs(a))[-k]).tolist())"), (
         'set(np.argsort(-np.abs(np.asarray(b, dtype=float)), kind="stable")[:k].tolist())',
         "set(np.flatnonzero(np.abs(b) >= np.sort(np.abs(b))[-k]).tolist())")), r"ties to the lower index"),
-    ("np.argpartition", planted(_TOPK, (
+    ("np.argpartition (audit 4: named)", planted(_TOPK, (
         'np.argsort(-np.abs(np.asarray(a, dtype=float)), kind="stable")[:k]',
         "np.argpartition(-np.abs(np.asarray(a, dtype=float)), k - 1)[:k]"), (
         'np.argsort(-np.abs(np.asarray(b, dtype=float)), kind="stable")[:k]',
-        "np.argpartition(-np.abs(np.asarray(b, dtype=float)), k - 1)[:k]")), r"ties to the lower index"),
+        "np.argpartition(-np.abs(np.asarray(b, dtype=float)), k - 1)[:k]")), r"breaks ties arbitrarily"),
     ("the library's private top-k helper", planted(_TOPK, (
         'top_a = set(np.argsort(-np.abs(np.asarray(a, dtype=float)), kind="stable")[:k].tolist())',
         "top_a = lib._top_set(a, k)")), r"course's reference"),

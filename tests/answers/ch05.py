@@ -219,6 +219,10 @@ WRONG = {
         ("wrong order", planted(_R, ("a @ rollout", "rollout @ a")), r"later layers multiply on the LEFT"),
         ("no renormalisation", planted(_R, ("0.5 * a + 0.5 * np.eye", "a + np.eye")), r"did not renormalise"),
         ("max over heads", planted(_R, (".mean(axis=1)", ".max(axis=1)")), r"max over heads"),
+        ("heads and batch averaged (audit 4)", planted(_R, (
+            "a = np.asarray(layer, dtype=float).mean(axis=1)",
+            "a = np.broadcast_to(np.asarray(layer, dtype=float).mean(axis=(0, 1)), "
+            "(np.shape(layer)[0],) + np.shape(layer)[2:])")), r"averaged over the batch too"),
         ("sum over heads", planted(_R, (".mean(axis=1)", ".sum(axis=1)")), r"summed the heads"),
         ("residual whatever add_residual", planted(_R, ("if add_residual:", "if True:")),
          r"with add_residual=False, leave the identity out"),
@@ -318,7 +322,7 @@ def attention_rollout(attentions, *, add_residual=True):
                                                    "model(ids, ids != 0, return_attention=True)")), r"ignored `mask`"),
         ("ids changed in place", planted(_G, ("    logits, attentions = model(",
                                               "    if mask is not None:\n        ids[~mask] = 0\n    logits, attentions = model(")),
-         r"changed the caller's x"),
+         r"changed the caller's `ids` in place"),
         ("captum", planted(_G, ("    logits, attentions = model(ids, mask, return_attention=True)\n", ""),
                            ("    last = attentions[-1]\n    (grad,) = torch.autograd.grad(score, last)\n"
                             "    relevance = (last * grad).clamp(min=0).mean(dim=1)",
@@ -348,6 +352,10 @@ def grad_weighted_attention(model, ids, target, *, mask=None):
     ],
     "masking_effect_answer": [
         ("[PAD] instead of [MASK]", planted(_MK, ("transformer.MASK_ID)", "transformer.PAD_ID)")), r"\[PAD\]"),
+        ("masks the caller's ids in place (audit 4)", planted(_MK, (
+            "    masked = ids.masked_fill(where, transformer.MASK_ID)\n",
+            "    original = ids.clone()\n    ids[where] = transformer.MASK_ID\n    masked, ids = ids, original\n")),
+         r"changed the caller's `ids` in place"),
         ("subtracted the other way round", planted(_MK, ("return before - after", "return after - before")), r"other way round"),
         ("mask ignored", planted(_MK, ("model(ids, mask)", "model(ids)"), ("model(masked, mask)", "model(masked)")),
          r"ignored `mask`"),
@@ -375,7 +383,7 @@ def masking_effect(model, ids, where, target, *, mask=None):
         ids[where] = transformer.MASK_ID
         after = model(ids, mask).gather(1, target)[:, 0]
     return before - after
-''', r"changed the caller's x"),
+''', r"changed the caller's `ids` in place"),
         ("not detached", planted(_MK, ("    with torch.no_grad():\n        before", "    if True:\n        before")),
          r"still attached"),
         ("mode forced to eval", planted(_MK, ("    with torch.no_grad():", "    model.eval()\n    with torch.no_grad():")),

@@ -213,6 +213,9 @@ WRONG = {
          r"similarities"),
         ("categorical mask ignored", planted(_GOWER, ("terms = np.where(categorical, cat_terms, numeric)",
                                                       "terms = numeric")), r"categorical"),
+        ("root mean square of the terms", planted(_GOWER, ("return terms.mean(axis=-1)",
+                                                           "return np.sqrt((terms ** 2).mean(axis=-1))")),
+         r"root mean square"),
     ],
     "find_counterfactual_answer": [
         ("moves an immutable feature", planted(_CF, ("            values = [x[j]]\n", "            pass\n")),
@@ -224,11 +227,23 @@ WRONG = {
                                       "cost = diff.sum(axis=1)")), r"UNSCALED"),
         ("categorical code difference", planted(_CF, ("cost = np.where(categorical, diff > 0, scaled).mean(axis=1)",
                                                       "cost = np.where(categorical, diff, scaled).mean(axis=1)")),
-         r"code difference"),
+         r"distance between its codes"),
         ("x itself when nothing flips", planted(_CF, ("        return None\n", "        return x\n")),
          r"returned one|x itself"),
         ("validity not checked", planted(_CF, ("valid = Z[model.predict(Z) == target_class]", "valid = Z")),
          r"not valid"),
+        ("categories by code / range (audit 4)", planted(_CF, (
+            "cost = np.where(categorical, diff > 0, scaled).mean(axis=1)", "cost = scaled.mean(axis=1)")),
+         r"categorical feature counts 0 if it keeps x's category, else 1"),
+        ("x's own value left out (audit 4)", planted(_CF, (
+            "values = sorted(set(float(v) for v in values) | {float(x[j])})",
+            "values = sorted(set(float(v) for v in values)) or [float(x[j])]")), r"keep x's own value"),
+        ("delegates to lib.diverse_counterfactuals (audit 4)", '''
+def find_counterfactual(model, x, target_class, *, candidates, ranges, categorical, immutable=(), monotone=()):
+    found = lib.diverse_counterfactuals(model, x, target_class, k=1, candidates=candidates, ranges=ranges,
+                                        categorical=categorical, immutable=immutable, monotone=monotone)
+    return None if found is None or len(found) == 0 else np.asarray(found)[0]
+''', r"`diverse_counterfactuals`, the course's reference implementation"),
     ],
     "flip_rate_answer": [
         ("one direction only", planted(_FLIP, ("    for value in values:\n", "    for value in values[-1:]:\n"),
@@ -245,6 +260,24 @@ WRONG = {
                                           "model.predict_proba(X)[:, 1])")), r"probability"),
         ("share kept", planted(_FLIP, ("return float(flipped.mean())", "return float(1 - flipped.mean())")),
          r"NOT flip"),
+        ("only 1 -> 0 flips (audit 4)", planted(_FLIP, ("flipped |= (model.predict(Z) != before)",
+                                                       "flipped |= (model.predict(Z) < before)")),
+         r"only the rows whose prediction drops \(1 -> 0\)"),
+        ("only 0 -> 1 flips", planted(_FLIP, ("flipped |= (model.predict(Z) != before)",
+                                             "flipped |= (model.predict(Z) > before)")),
+         r"only the rows whose prediction rises \(0 -> 1\)"),
+        ("mean of one rate per value", planted(_FLIP, (
+            "flipped |= (model.predict(Z) != before) & (X[:, sensitive] != value)\n    return float(flipped.mean())",
+            "rates.append(np.mean(model.predict(Z) != before))\n    return float(np.mean(rates))"),
+            ("    flipped = np.zeros(len(X), dtype=bool)\n", "    rates = []\n")), r"averaged one flip rate per value"),
+        ("sum of one rate per value", planted(_FLIP, (
+            "flipped |= (model.predict(Z) != before) & (X[:, sensitive] != value)\n    return float(flipped.mean())",
+            "total += np.mean((model.predict(Z) != before) & (X[:, sensitive] != value))\n    return float(total)"),
+            ("    flipped = np.zeros(len(X), dtype=bool)\n", "    total = 0.0\n")), r"added one flip rate per value"),
+        ("1 - value as the other group", planted(_FLIP, ("    for value in values:\n", "    for value in [None]:\n"),
+                                                 ("        Z[:, sensitive] = value\n",
+                                                  "        Z[:, sensitive] = 1 - X[:, sensitive]\n"),
+                                                 (" & (X[:, sensitive] != value)", "")), r"1 - its value"),
     ],
     "group_metrics_answer": [
         ("selection rates on labels", planted(_METRICS, ("sel = {g: y_pred[sensitive == g].mean()",
@@ -259,6 +292,18 @@ WRONG = {
                                                    "tpr = {g: y_pred[(sensitive == g) & (y_true == 0)]"),
                                         ("fpr = {g: y_pred[(sensitive == g) & (y_true == 0)]",
                                          "fpr = {g: y_pred[(sensitive == g) & (y_true == 1)]")), r"swapped"),
+        ("TPR as precision (audit 4)", planted(_METRICS, ("tpr = {g: y_pred[(sensitive == g) & (y_true == 1)]",
+                                                          "tpr = {g: y_true[(sensitive == g) & (y_pred == 1)]")),
+         r"precisions, P\(label 1 \| pred 1\)"),
+        ("FPR as specificity (audit 4)", planted(_METRICS, (
+            "fpr = {g: y_pred[(sensitive == g) & (y_true == 0)].mean()",
+            "fpr = {g: 1 - y_pred[(sensitive == g) & (y_true == 0)].mean()")), r"specificities"),
+        ("FPR as false discovery rate", planted(_METRICS, (
+            "fpr = {g: y_pred[(sensitive == g) & (y_true == 0)].mean()",
+            "fpr = {g: 1 - y_true[(sensitive == g) & (y_pred == 1)].mean()")), r"false discovery rates"),
+        ("TPR over all the group's rows", planted(_METRICS, (
+            "tpr = {g: y_pred[(sensitive == g) & (y_true == 1)].mean()",
+            "tpr = {g: (y_pred * y_true)[sensitive == g].mean()")), r"by ALL its rows"),
     ],
     "d7_numbers_answer": [
         ("the direct model", planted(_D7, ("model = proxy", "model = direct")), r"DIRECT"),
