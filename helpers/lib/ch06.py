@@ -36,13 +36,13 @@ from torch import nn
 from helpers._context import reference
 from helpers._validation import check_int
 from helpers.data import images, text
-from helpers.lib.ch04 import SmallCNN
+from helpers.lib.ch04 import SmallCNN  # noqa: F401  (the test beds' CNN)
 from helpers.models import transformer
 from helpers.models._torch import seeded
 
 __all__ = ["CAV_C", "CNN_LAYERS", "N_PROBE", "N_RANDOM_CONCEPTS", "POOL_GRID", "PROBE_C", "PROBE_FOLDS",
-           "PROBE_MAX_ITER", "RENDERINGS", "TCAV_LAYERS", "TEXT_LAYERS", "LinearNet", "LogisticCAV", "ProbeImages", "TextData",
-           "capture_activations", "captum_tcav", "cav_estimator", "control_labels", "image_batch", "inlp_directions", "linear_net",
+           "PROBE_MAX_ITER", "RENDERINGS", "TCAV_LAYERS", "TEXT_LAYERS", "D6Setup", "LinearNet", "LogisticCAV", "ProbeImages", "TextData",
+           "capture_activations", "captum_tcav", "cav_estimator", "control_labels", "d6_setup", "image_batch", "inlp_directions", "linear_net",
            "predictions_without", "probe_directions", "probe_estimator", "probe_images", "probe_layers",
            "random_cnn", "random_copy", "random_inputs", "summarise", "tcav_score", "tcav_significance",
            "text_data", "watermark_concept"]
@@ -336,6 +336,19 @@ def predictions_without(model, layer_name, x, directions) -> torch.Tensor:
         handle.remove()
 
 
+class D6Setup(NamedTuple):
+    probe_x: torch.Tensor      # (N_PROBE, 1, 32, 32) the probing images
+    watermarks: np.ndarray     # (N_PROBE,) their watermark patterns
+    test_x: torch.Tensor       # (400, 1, 32, 32) test images (random watermarks)
+    test_labels: torch.Tensor  # (400,)
+
+
+def d6_setup(random_state: int = 0) -> D6Setup:
+    """Drill D6's images: a probing set (seed ``random_state``) and 400 test images (seed + 5)."""
+    probe, test = probe_images(random_state), probe_images(random_state + 5, 400)
+    return D6Setup(image_batch(probe), probe.watermarks, image_batch(test), torch.as_tensor(test.labels))
+
+
 # --------------------------------------------------------------------------------------------
 # TCAV's concepts and captum
 
@@ -357,6 +370,9 @@ class LogisticCAV:
         from captum.concept._utils.classifier import Classifier
 
         class _LogisticCAV(Classifier):
+            def __init__(self):
+                self.model, self.classes_ = None, []
+
             def train_and_eval(self, dataloader, **kwargs):
                 xs, ys = zip(*[(x, y) for x, y in dataloader])
                 X, y = torch.cat(xs).flatten(1).double().numpy(), torch.cat(ys).numpy()
