@@ -1,0 +1,287 @@
+"""Answers that audit chapter 06's graders: each one is the whole source of an answer cell.
+
+The reference answers are the solution notebook's answer cells (tests/notebook_tools.py).
+ALTERNATIVE: correct answers written differently; BASES: correct answers in which the WRONG ones are
+planted; WRONG: (label, source, pattern), the first two of each list go through the autograde
+pipeline; ERROR: code that raises inside the student's function.
+"""
+
+from tests.answers._plant import planted
+
+_CAPTURE = '''
+def capture_activations(model, layer_names, inputs, *, batch_size=None):
+    names = [layer_names] if isinstance(layer_names, str) else list(layer_names)
+    store = {name: [] for name in names}
+    handles = []
+    try:
+        for name in names:
+            def keep(module, args, output, name=name):
+                store[name].append(output.detach())
+            handles.append(model.get_submodule(name).register_forward_hook(keep))
+        step = len(inputs) if batch_size is None else batch_size
+        with torch.no_grad():
+            for start in range(0, len(inputs), step):
+                model(inputs[start:start + step])
+    finally:
+        for handle in handles:
+            handle.remove()
+    return {name: torch.cat(parts) for name, parts in store.items()}
+'''
+
+_PROBE = '''
+def probe_layers(activations, labels, *, control_labels=None, cv=3, random_state=0, estimator=None):
+    from sklearn.base import clone
+    from sklearn.model_selection import StratifiedKFold
+    estimator = lib.probe_estimator() if estimator is None else estimator
+    labels = np.asarray(labels)
+    folds = list(StratifiedKFold(cv, shuffle=True, random_state=random_state).split(np.zeros(len(labels)), labels))
+    control_folds = folds
+
+    def cv_accuracy(X, y, splits):
+        scores = []
+        for train, held_out in splits:
+            probe = clone(estimator).fit(X[train], y[train])
+            scores.append(np.mean(probe.predict(X[held_out]) == y[held_out]))
+        return float(np.mean(scores))
+
+    result = {"accuracy": {}, "control": None, "selectivity": None}
+    if control_labels is not None:
+        result["control"], result["selectivity"] = {}, {}
+    for name, X in activations.items():
+        X = np.asarray(X)
+        result["accuracy"][name] = cv_accuracy(X, labels, folds)
+        if control_labels is not None:
+            result["control"][name] = cv_accuracy(X, np.asarray(control_labels), control_folds)
+            result["selectivity"][name] = result["accuracy"][name] - result["control"][name]
+    return result
+'''
+
+_TCAV = '''
+def tcav_score(model, layer_name, inputs, target, concept_inputs, random_inputs):
+    kept = []
+    handle = model.get_submodule(layer_name).register_forward_hook(lambda module, args, output: kept.append(output))
+    try:
+        with torch.no_grad():
+            model(torch.cat([concept_inputs, random_inputs]))
+        logits = model(inputs)
+    finally:
+        handle.remove()
+    X = kept[0].flatten(1).double().numpy()
+    y = np.r_[np.ones(len(concept_inputs)), np.zeros(len(random_inputs))]
+    coef = lib.cav_estimator().fit(X, y).coef_[0]
+    cav = coef / np.linalg.norm(coef)
+    score_of = logits[:, target]
+    (grad,) = torch.autograd.grad(score_of.sum(), kept[1])
+    derivatives = grad.flatten(1).double().numpy() @ cav
+    return {"cav": cav, "derivatives": derivatives, "score": float(np.mean(derivatives > 0))}
+'''
+
+_SIG = '''
+def tcav_significance(concept_scores, random_scores):
+    from scipy import stats
+    result = stats.ttest_ind(concept_scores, random_scores)
+    return {"statistic": float(result.statistic), "pvalue": float(result.pvalue)}
+'''
+
+_D6 = '''
+d6_changed = None
+d6_changed = {}
+for kind in ("shortcut", "clean"):
+    net = cnn.load_cnn(kind)
+    summary = lib.summarise(lib.capture_activations(net, "relu1", d6.probe_x))["relu1"]
+    U = lib.inlp_directions(summary, d6.watermarks)
+    with torch.no_grad():
+        before = net(d6.test_x).argmax(dim=1)
+    after = lib.predictions_without(net, "relu1", d6.test_x, U)
+    d6_changed[kind] = float((before != after).float().mean())
+'''
+
+BASES = {
+    "capture_activations_answer": _CAPTURE,
+    "probe_layers_answer": _PROBE,
+    "tcav_score_answer": _TCAV,
+    "tcav_significance_answer": _SIG,
+    "d6_changed_answer": _D6,
+    "d6_why_answer": 'd6_why = None\nd6_why = "C"\n',
+}
+
+ALTERNATIVE = {
+    "capture_activations_answer": '''
+def capture_activations(model, layer_names, inputs, *, batch_size=None):
+    """A context of handles per name, numpy-free, one module at a time, float64 copies."""
+    names = [layer_names] if isinstance(layer_names, str) else layer_names
+    out = {}
+    for name in names:
+        parts = []
+        handle = model.get_submodule(name).register_forward_hook(lambda m, i, o: parts.append(o.detach().clone()))
+        try:
+            size = batch_size or len(inputs)
+            for start in range(0, len(inputs), size):
+                with torch.no_grad():
+                    model(inputs[start:start + size])
+        finally:
+            handle.remove()
+        out[name] = torch.cat(parts).double()
+    return out
+''',
+    "probe_layers_answer": '''
+def probe_layers(activations, labels, *, control_labels=None, cv=3, random_state=0, estimator=None):
+    """cross_val_score with an explicit list of folds."""
+    from sklearn.model_selection import StratifiedKFold, cross_val_score
+    probe = estimator if estimator is not None else lib.probe_estimator()
+    splitter = StratifiedKFold(n_splits=cv, shuffle=True, random_state=random_state)
+    folds = list(splitter.split(next(iter(activations.values())), labels))
+    acc = {k: float(cross_val_score(probe, np.asarray(X), np.asarray(labels), cv=folds).mean()) for k, X in activations.items()}
+    if control_labels is None:
+        return {"accuracy": acc, "control": None, "selectivity": None}
+    ctl = {k: float(cross_val_score(probe, np.asarray(X), np.asarray(control_labels), cv=folds).mean())
+           for k, X in activations.items()}
+    return {"accuracy": acc, "control": ctl, "selectivity": {k: acc[k] - ctl[k] for k in acc}}
+''',
+    "tcav_score_answer": '''
+def tcav_score(model, layer_name, inputs, target, concept_inputs, random_inputs):
+    """float32 torch results, gather for the target, a hook per pass."""
+    layer = model.get_submodule(layer_name)
+    acts = {}
+    h = layer.register_forward_hook(lambda m, i, o: acts.__setitem__("c", o.detach()))
+    try:
+        with torch.no_grad():
+            model(torch.cat([concept_inputs, random_inputs]))
+    finally:
+        h.remove()
+    clf = lib.cav_estimator().fit(acts["c"].reshape(len(acts["c"]), -1).numpy(),
+                                  [1] * len(concept_inputs) + [0] * len(random_inputs))
+    cav = torch.tensor(clf.coef_[0], dtype=torch.float32)
+    cav = cav / cav.norm()
+    h = layer.register_forward_hook(lambda m, i, o: acts.__setitem__("x", o))
+    try:
+        logits = model(inputs)
+    finally:
+        h.remove()
+    t = torch.full((len(inputs), 1), target)
+    grad = torch.autograd.grad(logits.gather(1, t).sum(), acts["x"])[0]
+    d = grad.reshape(len(inputs), -1) @ cav
+    return {"cav": cav, "derivatives": d, "score": (d > 0).float().mean()}
+''',
+    "tcav_significance_answer": '''
+def tcav_significance(concept_scores, random_scores):
+    """The pooled-variance t statistic by hand, the p-value from the t distribution."""
+    from scipy.stats import t as student
+    a, b = np.asarray(concept_scores, float), np.asarray(random_scores, float)
+    na, nb = len(a), len(b)
+    pooled = ((na - 1) * a.var(ddof=1) + (nb - 1) * b.var(ddof=1)) / (na + nb - 2)
+    stat = (a.mean() - b.mean()) / np.sqrt(pooled * (1 / na + 1 / nb))
+    return {"statistic": stat, "pvalue": 2 * student.sf(abs(stat), na + nb - 2)}
+''',
+    "d6_changed_answer": '''
+d6_changed = None
+values = []
+for kind in ["shortcut", "clean"]:
+    net = cnn.load_cnn(kind)
+    acts = lib.capture_activations(net, ["relu1"], d6.probe_x)
+    directions = lib.inlp_directions(lib.summarise(acts)["relu1"], d6.watermarks, n_iterations=6)
+    original = net(d6.test_x).detach().argmax(1).numpy()
+    removed = lib.predictions_without(net, "relu1", d6.test_x, directions).numpy()
+    values.append(np.mean(original != removed))
+d6_changed = dict(zip(["shortcut", "clean"], values))
+''',
+    "d6_why_answer": 'd6_why = None\nd6_why = " c "\n',
+}
+
+_C, _P, _T, _S = _CAPTURE, _PROBE, _TCAV, _SIG
+
+WRONG = {
+    "capture_activations_answer": [
+        ("hooks never removed", planted(_C, ("            handle.remove()", "            pass")), r"left a hook registered"),
+        ("not detached", planted(_C, ("store[name].append(output.detach())", "store[name].append(output)"),
+                                 ("        with torch.no_grad():\n            for", "        if True:\n            for")),
+         r"attached to the autograd graph"),
+        ("store kept between calls", planted(_C, ("    store = {name: [] for name in names}\n", "    store = STORE\n    for name in names:\n        store.setdefault(name, [])\n"),
+                                             ("def capture_activations(", "STORE = {}\n\n\ndef capture_activations(")),
+         r"a second call returned activations of the first call"),
+        ("hooks removed only on success", planted(_C, ("    try:\n        for name in names:", "    if True:\n        for name in names:"),
+                                                  ("    finally:\n        for handle", "    if True:\n        for handle")),
+         r"when the forward pass raises, your hooks stay registered"),
+        ("batch_size ignored", planted(_C, ("step = len(inputs) if batch_size is None else batch_size", "step = len(inputs)")),
+         r"batches of at most 3"),
+        ("error swallowed", planted(_C, ("                model(inputs[start:start + step])",
+                                         "                try:\n                    model(inputs[start:start + step])\n"
+                                         "                except RuntimeError:\n                    pass")),
+         r"let the error propagate"),
+        ("mode forced to eval", planted(_C, ("    handles = []\n", "    handles = []\n    model.eval()\n")), r"changed the model's mode"),
+        ("the input of the module", planted(_C, ("store[name].append(output.detach())", "store[name].append(args[0].detach())")),
+         r"differ from the module's output"),
+    ],
+    "probe_layers_answer": [
+        ("fitted on the test fold", planted(_P, ("probe = clone(estimator).fit(X[train], y[train])",
+                                                 "probe = clone(estimator).fit(X[held_out], y[held_out])")),
+         r"evaluated on rows it was fitted on"),
+        ("control on other folds", planted(_P, ("    control_folds = folds\n",
+                                                "    control_folds = list(StratifiedKFold(cv, shuffle=True, random_state=random_state).split(np.zeros(len(labels)), control_labels)) if control_labels is not None else None\n")),
+         r"control probe was fitted on other folds"),
+        ("training accuracy", planted(_P, ("scores.append(np.mean(probe.predict(X[held_out]) == y[held_out]))",
+                                           "scores.append(np.mean(probe.predict(X[train]) == y[train]))")),
+         r"evaluated on rows it was fitted on"),
+        ("selectivity flipped", planted(_P, ('result["accuracy"][name] - result["control"][name]',
+                                             'result["control"][name] - result["accuracy"][name]')), r"sign flipped"),
+        ("no shuffle", planted(_P, ("StratifiedKFold(cv, shuffle=True, random_state=random_state)", "StratifiedKFold(cv)")),
+         r"training folds are not StratifiedKFold"),
+        ("scaled before splitting", planted(_P, ("        X = np.asarray(X)\n",
+                                                 "        X = np.asarray(X)\n        X = (X - X.mean(axis=0)) / X.std(axis=0)\n")),
+         r"not the caller's activations"),
+        ("estimator ignored", planted(_P, ("    estimator = lib.probe_estimator() if estimator is None else estimator\n",
+                                           "    estimator = lib.probe_estimator()\n")), r"never fitted `estimator`"),
+    ],
+    "tcav_score_answer": [
+        ("CAV not normalised", planted(_T, ("cav = coef / np.linalg.norm(coef)", "cav = coef")), r"not normalised"),
+        ("CAV sign flipped", planted(_T, ("np.r_[np.ones(len(concept_inputs)), np.zeros(len(random_inputs))]",
+                                          "np.r_[np.zeros(len(concept_inputs)), np.ones(len(random_inputs))]")),
+         r"points towards the random examples"),
+        ("softmax gradient", planted(_T, ("score_of = logits[:, target]", "score_of = logits.softmax(dim=1)[:, target]")),
+         r"softmax probability"),
+        ("mean derivative", planted(_T, ('"score": float(np.mean(derivatives > 0))', '"score": float(np.mean(derivatives))')),
+         r"FRACTION of inputs"),
+        ("hook left registered", planted(_T, ("        handle.remove()", "        pass")), r"left a hook registered"),
+        ("captum", planted(_T, ('    return {"cav": cav, "derivatives": derivatives, "score": float(np.mean(derivatives > 0))}',
+                                '    from captum.attr import LayerGradientXActivation\n'
+                                '    g = LayerGradientXActivation(model, model.get_submodule(layer_name), multiply_by_inputs=False)'
+                                '.attribute(inputs, target=target)\n'
+                                '    derivatives = g.flatten(1).double().detach().numpy() @ cav\n'
+                                '    return {"cav": cav, "derivatives": derivatives, "score": float(np.mean(derivatives > 0))}')),
+         r"runs captum"),
+    ],
+    "tcav_significance_answer": [
+        ("one random concept", planted(_S, ("result = stats.ttest_ind(concept_scores, random_scores)",
+                                            "result = stats.ttest_1samp(concept_scores, random_scores[0])")),
+         r"single random concept"),
+        ("Welch", planted(_S, ("stats.ttest_ind(concept_scores, random_scores)",
+                               "stats.ttest_ind(concept_scores, random_scores, equal_var=False)")), r"Welch"),
+        ("one-sided", planted(_S, ("stats.ttest_ind(concept_scores, random_scores)",
+                                   "stats.ttest_ind(concept_scores, random_scores, alternative='greater')")), r"one-sided"),
+        ("swapped", planted(_S, ("stats.ttest_ind(concept_scores, random_scores)", "stats.ttest_ind(random_scores, concept_scores)")),
+         r"sign flipped"),
+        ("against 0.5", planted(_S, ("result = stats.ttest_ind(concept_scores, random_scores)",
+                                     "result = stats.ttest_1samp(concept_scores, 0.5)")), r"against 0\.5"),
+    ],
+    "d6_changed_answer": [
+        ("swapped", planted(_D6, ('for kind in ("shortcut", "clean"):', 'for kind, name in (("shortcut", "clean"), ("clean", "shortcut")):'),
+                            ('    net = cnn.load_cnn(kind)', '    net = cnn.load_cnn(name)')), r"swapped"),
+        ("accuracy change", planted(_D6, ("d6_changed[kind] = float((before != after).float().mean())",
+                                          "d6_changed[kind] = float((after == d6.test_labels).float().mean() - (before == d6.test_labels).float().mean())")),
+         r"change in accuracy"),
+        ("one iteration only", planted(_D6, ("lib.inlp_directions(summary, d6.watermarks)", "lib.inlp_directions(summary, d6.watermarks, n_iterations=1)")),
+         r"INLP directions"),
+    ],
+    "d6_why_answer": [
+        ("A: used secretly", planted(BASES["d6_why_answer"], ('"C"', '"A"')), r"not the best explanation"),
+        ("D: trained on it", planted(BASES["d6_why_answer"], ('"C"', '"D"')), r"not the best explanation"),
+    ],
+}
+
+ERROR = {
+    "capture_activations_answer": "def capture_activations(model, layer_names, inputs, *, batch_size=None):\n    return model.layer99\n",
+    "probe_layers_answer": "def probe_layers(activations, labels, *, control_labels=None, cv=3, random_state=0, estimator=None):\n"
+                           "    return activations['nothing']\n",
+    "tcav_score_answer": "def tcav_score(model, layer_name, inputs, target, concept_inputs, random_inputs):\n    return 1 / 0\n",
+    "tcav_significance_answer": "def tcav_significance(concept_scores, random_scores):\n    return concept_scores[1000]\n",
+}
