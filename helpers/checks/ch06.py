@@ -62,6 +62,10 @@ def _capture_case(answer, model, names, x, **kwargs):
                         f"{sorted(result) if isinstance(result, dict) else type(result).__name__}.")
     expected = lib._capture(pristine, wanted, x)
     for name in wanted:
+        rows = len(result[name]) if hasattr(result[name], "__len__") else 0
+        if rows > len(x):
+            raise Incorrect(f"your activations of {name!r} have {rows} rows for {len(x)} inputs: a second call returned "
+                            "activations of the first call too: make the store inside the function, and remove the hooks.")
         mine = tensor_result(result[name], tuple(expected[name].shape), f"your activations of {name!r}",
                              detached=True)
         if not close(mine, expected[name].double().numpy(), rtol=RTOL):
@@ -85,7 +89,10 @@ def _check_capture_activations(answer, *, seed=0, n=7, size=10, names=("relu1", 
         _capture_case(answer, model, list(names), other, batch_size=3)
     finally:
         handle.remove()
-    if not sizes or max(sizes) > 3 or sum(sizes) != n + 2:
+    if sum(sizes) != n + 2:
+        raise Incorrect(f"your function ran the model on {sum(sizes)} inputs for {n + 2}: capture every layer in the "
+                        "same forward pass (one hook per layer, then one pass over the inputs).")
+    if max(sizes) > 3:
         raise Incorrect(f"with batch_size=3 and {n + 2} inputs, run the model on batches of at most 3 inputs "
                         f"(your calls had sizes {sizes}).")
     broken = lib.random_cnn(seed + 2, width=5)

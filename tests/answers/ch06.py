@@ -108,21 +108,23 @@ BASES = {
 ALTERNATIVE = {
     "capture_activations_answer": '''
 def capture_activations(model, layer_names, inputs, *, batch_size=None):
-    """A context of handles per name, numpy-free, one module at a time, float64 copies."""
+    """Hooks kept in a dict, a while loop over batches, float64 copies."""
     names = [layer_names] if isinstance(layer_names, str) else layer_names
-    out = {}
-    for name in names:
-        parts = []
-        handle = model.get_submodule(name).register_forward_hook(lambda m, i, o: parts.append(o.detach().clone()))
-        try:
-            size = batch_size or len(inputs)
-            for start in range(0, len(inputs), size):
-                with torch.no_grad():
-                    model(inputs[start:start + size])
-        finally:
+    parts = {name: [] for name in names}
+    handles = {}
+    try:
+        for name in names:
+            handles[name] = model.get_submodule(name).register_forward_hook(
+                lambda m, i, o, key=name: parts[key].append(o.detach().clone()))
+        size, start = batch_size or len(inputs), 0
+        while start < len(inputs):
+            with torch.no_grad():
+                model(inputs[start:start + size])
+            start += size
+    finally:
+        for handle in handles.values():
             handle.remove()
-        out[name] = torch.cat(parts).double()
-    return out
+    return {name: torch.cat(chunks).double() for name, chunks in parts.items()}
 ''',
     "probe_layers_answer": '''
 def probe_layers(activations, labels, *, control_labels=None, cv=3, random_state=0, estimator=None):
