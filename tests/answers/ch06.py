@@ -145,7 +145,7 @@ def tcav_score(model, layer_name, inputs, target, concept_inputs, random_inputs)
     """float32 torch results, gather for the target, a hook per pass."""
     layer = model.get_submodule(layer_name)
     acts = {}
-    h = layer.register_forward_hook(lambda m, i, o: acts.__setitem__("c", o.detach()))
+    h = layer.register_forward_hook(lambda m, i, o: acts.update(c=o.detach()))
     try:
         with torch.no_grad():
             model(torch.cat([concept_inputs, random_inputs]))
@@ -155,7 +155,7 @@ def tcav_score(model, layer_name, inputs, target, concept_inputs, random_inputs)
                                   [1] * len(concept_inputs) + [0] * len(random_inputs))
     cav = torch.tensor(clf.coef_[0], dtype=torch.float32)
     cav = cav / cav.norm()
-    h = layer.register_forward_hook(lambda m, i, o: acts.__setitem__("x", o))
+    h = layer.register_forward_hook(lambda m, i, o: acts.update(x=o))
     try:
         logits = model(inputs)
     finally:
