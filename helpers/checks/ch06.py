@@ -188,6 +188,7 @@ def _check_log(log, acts, labels, control, folds):
 
 def _check_probe_layers(answer, *, seed=0, n=90, dims=(6, 9, 4), n_types=30, cv=3):
     acts, labels, control = _probe_bed(seed, n, dims, n_types)
+    given = {name: X.copy() for name, X in acts.items()}  # the answer may change its arguments in place
     log = _Log()
     result = call(answer, acts, labels, control_labels=control, cv=cv, random_state=seed + 1,
                   estimator=SpyProbe(log))
@@ -195,6 +196,8 @@ def _check_probe_layers(answer, *, seed=0, n=90, dims=(6, 9, 4), n_types=30, cv=
         raise Incorrect("return a dict with the keys 'accuracy', 'control' and 'selectivity'.")
     if not log:
         raise Incorrect("your function never fitted `estimator`: clone it for every fold (`sklearn.base.clone`).")
+    if any(not np.array_equal(given[name], acts[name]) for name in acts):
+        raise Incorrect("your function changed the caller's activations in place: work on copies.")
     folds = lib._folds(labels, cv, seed + 1)
     _check_log(log, acts, labels, control, folds)
     expected = lib._probe_layers(acts, labels, control, cv, seed + 1)
@@ -223,10 +226,11 @@ def _check_probe_layers(answer, *, seed=0, n=90, dims=(6, 9, 4), n_types=30, cv=
 
 
 def _tcav_case(answer, model, layer, x, target, concept, random, derivative_oracle):
+    pristine = copy.deepcopy(model)  # every expected value comes from this copy, taken before the answer runs
     result = call_model(lambda m, inputs: answer(m, layer, inputs, target, concept, random), model, x)
     if not isinstance(result, dict) or not {"cav", "derivatives", "score"} <= set(result):
         raise Incorrect("return a dict with the keys 'cav', 'derivatives' and 'score'.")
-    raw = lib._capture(model, [layer], torch.cat([concept, random]))[layer].flatten(1).double().numpy()
+    raw = lib._capture(pristine, [layer], torch.cat([concept, random]))[layer].flatten(1).double().numpy()
     y = np.r_[np.ones(len(concept)), np.zeros(len(random))]
     coef = lib.cav_estimator().fit(raw, y).coef_[0]
     cav = coef / np.linalg.norm(coef)
@@ -237,13 +241,13 @@ def _tcav_case(answer, model, layer, x, target, concept, random, derivative_orac
         Pitfall("norm", lambda: coef, "your CAV is not normalised: divide the classifier's coefficients by their norm.")],
         rtol=CAV_RTOL, otherwise="your CAV is not the normalised coefficient vector of lib.cav_estimator() fitted on "
         "the flattened activations (concept 1, random 0).")
-    derivatives = derivative_oracle(cav)
+    derivatives = derivative_oracle(pristine, cav)
     mine = tensor_result(result["derivatives"], derivatives.shape, "your derivatives")
     diagnose(mine, derivatives, [
-        Pitfall("softmax", lambda: lib._layer_gradient(model, layer, x, target, "softmax")[1].flatten(1).double()
+        Pitfall("softmax", lambda: lib._layer_gradient(pristine, layer, x, target, "softmax")[1].flatten(1).double()
                 .numpy() @ cav, "your derivatives are those of the softmax probability; take the gradient of the "
                 "target's LOGIT."),
-        Pitfall("activation", lambda: raw[:0].sum() + lib._capture(model, [layer], x)[layer].flatten(1).double()
+        Pitfall("activation", lambda: raw[:0].sum() + lib._capture(pristine, [layer], x)[layer].flatten(1).double()
                 .numpy() @ cav, "your 'derivatives' are the activations projected on the CAV; TCAV uses the "
                 "gradient of the logit with respect to the activations.")],
         rtol=CAV_RTOL, otherwise="your derivatives are not d logit_target / d activations . CAV, one per input.")
@@ -263,13 +267,14 @@ def _check_tcav_score(answer, *, seed=0, n=9, target=1):
     x, concept = lib.random_inputs(seed, (n, 1, 6, 6)), lib.random_inputs(seed + 1, (8, 1, 6, 6), shift=0.4)
     random = lib.random_inputs(seed + 2, (8, 1, 6, 6))
     w = linear.fc.weight.detach().double().numpy()[target]
-    _tcav_case(answer, linear, "hidden", x, target, concept, random, lambda cav: np.full(n, w @ cav))
+    _tcav_case(answer, linear, "hidden", x, target, concept, random, lambda net, cav: np.full(n, w @ cav))
     model = lib.random_cnn(seed + 3, width=4)
     x = lib.random_inputs(seed + 4, (n, 1, 8, 8))
     concept, random = lib.random_inputs(seed + 5, (10, 1, 8, 8), shift=0.3), lib.random_inputs(seed + 6, (10, 1, 8, 8))
-    oracle = lambda cav: lib._layer_gradient(model, "relu1", x, 2)[1].flatten(1).double().numpy() @ cav  # noqa: E731
+    oracle = lambda net, cav: lib._layer_gradient(net, "relu1", x, 2)[1].flatten(1).double().numpy() @ cav  # noqa: E731
+    pristine = copy.deepcopy(model)
     score = _tcav_case(answer, model, "relu1", x, 2, concept, random, oracle)
-    if abs(score - lib.captum_tcav(model, "relu1", x, 2, concept, random, model_id=f"check{seed}")) > 1e-9:
+    if abs(score - lib.captum_tcav(pristine, "relu1", x, 2, concept, random, model_id=f"check{seed}")) > 1e-9:
         raise Incorrect("your score differs from captum's TCAV sign count on the same CAV.")
 
 
