@@ -29,12 +29,12 @@ COURSE = ROOT / "course"
 def chapters() -> list[str]:
     """Folder names of the chapters, e.g. ``["01-importance"]``.
 
-    ``COURSE_CHAPTERS=01-importance,02-shapley`` restricts the tests to some chapters while one is
-    being written; CI leaves it unset and tests them all.
+    ``COURSE_CHAPTERS=01-importance,02-shapley`` (or ``01,02``, as ``make test CHAPTERS=01,02`` sets it)
+    restricts the tests to some chapters while one is being written; CI leaves it unset and tests them all.
     """
     found = sorted(p.name for p in SOLUTIONS.iterdir() if p.is_dir() and not p.name.startswith("."))
-    wanted = os.environ.get("COURSE_CHAPTERS")
-    return [c for c in found if c in wanted.split(",")] if wanted else found
+    wanted = [w.strip() for w in os.environ.get("COURSE_CHAPTERS", "").split(",") if w.strip()]
+    return [c for c in found if c in wanted or c.split("-")[0] in wanted] if wanted else found
 
 
 def notebook_path(chapter: str, folder: pathlib.Path = SOLUTIONS) -> pathlib.Path:

@@ -7,7 +7,9 @@ own test cells' points. Attacks on the grader are chapter-independent and run on
 packed several to a submission (one per answer cell, each on a wrong answer): tampering with test
 cells, IPython and Python hooks, threads, trace functions, a reference's ``__wrapped__``, compiled
 library source, patched numpy / scikit-learn / shap / grading_copy, the answer key read from the
-instructor's files, an endless cell and a crashing kernel. Each must score 0 on the cell it attacks
+instructor's files, string resolvers and re-exported ``sys`` reaching frames, an endless cell and a
+crashing kernel. A chapter whose catalogue has ``MORE_ALTERNATIVES`` (``torch.func``, a copied model)
+submits them too, for full marks. Each must score 0 on the cell it attacks
 while the other cells keep their marks. Two autograde processes (one per core) grade disjoint
 halves of the students.
 """
@@ -24,7 +26,7 @@ import sys
 import nbformat
 import pytest
 
-from helpers.checks._audit import RULES, audit
+from helpers.audit import RULES, audit
 from helpers.grading.cells import tests_answered_by as answered_by
 from helpers.grading.preprocessors import AUDIT_ERROR
 from helpers.grading.sandbox import sandbox_problem
@@ -176,6 +178,31 @@ try:
 except Exception:
     stolen = []
 """
+# The interpreter reached by turning a string or another module's attribute into an object: the allowlist
+# audit refuses them (rules "interpreter" and "imports"), and the runtime guard would refuse what they reach.
+RESOLVER = """
+import pkgutil
+
+def permutation_importance(model, X, y, *, n_repeats=5, random_state=None):
+    frame = pkgutil.resolve_name("sys")._getframe(1)
+    while frame is not None and "imp" not in frame.f_locals:
+        frame = frame.f_back
+    return np.zeros((X.shape[1], n_repeats)) if frame is None else frame.f_locals["imp"]
+"""
+REEXPORTED_SYS = """
+def grouped_permutation_importance(model, X, y, groups, *, n_repeats=5, random_state=None):
+    frames = pd.core.common.sys._current_frames()
+    return np.zeros((len(groups), n_repeats)) + len(frames)
+"""
+KEY_FROM_FRAME = """
+d2_why = "A"
+def _steal():
+    import pydoc
+    frame = pydoc.locate("sys")._getframe(0)
+    return frame
+"""
+
+
 def _nbgrader(*args, root, check=True):
     env = dict(os.environ, PATH=f"{BIN}{os.pathsep}{os.environ['PATH']}")  # alembic for a new gradebook
     return subprocess.run([str(BIN / "nbgrader"), *args, f"--CourseDirectory.root={root}"], cwd=ROOT,
@@ -236,6 +263,10 @@ def _add_chapter_submissions(course: Course, chapter: str, shard_of):
         wrong = {i for k, i in enumerate(ids) if k % 2 == parity}
         sources = {i: (answers.WRONG[i][1][1] if i in wrong else solution[i]) for i in ids}
         course.submit(shard_of(name), chapter, replace_answers(release, sources), _expectation(source, wrong))
+    more = getattr(answers, "MORE_ALTERNATIVES", {})
+    if more:  # correct answers in styles an audit found punished (torch.func, a copied model): full marks
+        sources = {**solution, **{i: entries[0][1] for i, entries in more.items()}}
+        course.submit(shard_of("more"), chapter, replace_answers(release, sources), _expectation(source, set()))
 
 
 def _add_cheats(course: Course, shard_of):
@@ -284,6 +315,11 @@ def _add_cheats(course: Course, shard_of):
         "d2_importances_answer": wrong["d2_importances_answer"] + METRICS_PATCH,
         "d2_why_answer": READ_SOLUTIONS,
         "d2_fix_answer": wrong["d2_fix_answer"] + READ_GRADEBOOK}, set(_answer_ids(source)))
+    submit("resolve", {
+        "permutation_importance_answer": RESOLVER,
+        "grouped_permutation_importance_answer": REEXPORTED_SYS,
+        "d2_why_answer": KEY_FROM_FRAME},
+        {"permutation_importance_answer", "grouped_permutation_importance_answer", "d2_why_answer"})
     submit("evade_b", {
         "taxonomy_answer": wrong["taxonomy_answer"] + AST_TRANSFORMER,
         "permutation_importance_answer": wrong["permutation_importance_answer"] + ORACLE_PATCH,
@@ -295,7 +331,7 @@ def _add_cheats(course: Course, shard_of):
 
 # (submission, answer cell) -> the attacked answer's source, filled by _add_cheats.
 ATTACKED: dict[tuple[str, str], str] = {}
-CHEATS = ("tamper", "kill", "evade_a", "evade_b")
+CHEATS = ("tamper", "kill", "evade_a", "evade_b", "resolve")
 
 
 def _scores(root, student, chapter):
@@ -309,7 +345,7 @@ def _scores(root, student, chapter):
 def graded(tmp_path_factory):
     root = tmp_path_factory.mktemp("course")
     course = Course(root)
-    names = ["solution", "blank", "alternative", "wrong1", "wrong2", "wrong3", *CHEATS]
+    names = ["solution", "blank", "alternative", "wrong1", "wrong2", "wrong3", "more", *CHEATS]
     shard = {name: SHARDS[k % len(SHARDS)] for k, name in enumerate(names)}
 
     def shard_of(name):
@@ -333,7 +369,8 @@ def graded(tmp_path_factory):
 def _cases():
     names = ["solution", "blank", "alternative", "wrong1", "wrong2", "wrong3"]
     cases = [(name, chapter) for chapter in chapters() for name in names]
-    return cases + [(name, CHEAT_CHAPTER) for name in CHEATS]
+    cases += [("more", chapter) for chapter in chapters() if getattr(catalogue(chapter), "MORE_ALTERNATIVES", {})]
+    return cases + [(name, CHEAT_CHAPTER) for name in CHEATS if CHEAT_CHAPTER in chapters()]
 
 
 @pytest.mark.parametrize(("name", "chapter"), _cases(), ids=lambda v: str(v))
@@ -446,7 +483,7 @@ def test_score_table_is_printed_for_the_record(graded, capsys):
         scores = _scores(course.root, student, chapter)
         got, top = sum(s for s, _ in scores.values()), sum(m for _, m in scores.values())
         rows.setdefault(chapter, {})[student.split("-", 1)[1]] = f"{got:g}/{top:g}"
-    order = ["solution", "blank", "alternative", "wrong1", "wrong2", "wrong3", *CHEATS]
+    order = ["solution", "blank", "alternative", "wrong1", "wrong2", "wrong3", "more", *CHEATS]
     names = sorted({name for row in rows.values() for name in row}, key=order.index)
     lines = ["| chapter | " + " | ".join(names) + " |", "|---" * (len(names) + 1) + "|"]
     lines += [f"| {chapter} | " + " | ".join(row.get(name, "") for name in names) + " |"

@@ -114,8 +114,12 @@ def test_graduated_hints(capsys):
     EXERCISE.hint()
     out = capsys.readouterr().out
     assert "Hint 1 of 3" in out and "first nudge" in out and ".hint(2)" in out
-    EXERCISE.hint(9)
-    assert "outline" in capsys.readouterr().out
+    EXERCISE.hint(3)
+    out = capsys.readouterr().out
+    assert "outline" in out and "This is the last hint" in out
+    EXERCISE.hint(9)  # past the last: says so, never repeats the last hint silently
+    out = capsys.readouterr().out
+    assert "No more hints: hint 3 was the last" in out and "outline" not in out
     with pytest.raises(ValueError, match="hint level must be an integer >= 1"):
         EXERCISE.hint(0)
 
@@ -147,9 +151,17 @@ def test_multiple_choice_validates_form_without_key_and_grades_with_it():
 WHY = Exercise("why", "D0 (b)", "Drill D0 · Why", choice("ABC"), heading="why")
 
 
-def test_a_recorded_answer_is_neither_right_nor_wrong_and_does_not_fail_the_cell(capsys, monkeypatch):
-    from helpers.checks import _keys
-    monkeypatch.setattr(_keys, "answer_key", lambda chapter, name: None)  # a class: no solutions/
+@pytest.fixture
+def key_patched(monkeypatch):
+    """Patch where the self-study key comes from; the environment record would see the patch (as it
+    sees an answer's), so it is told to look away for these tests."""
+    from helpers.checks import _integrity, _keys
+    monkeypatch.setattr(_integrity, "verify", lambda: None)
+    return lambda key: monkeypatch.setattr(_keys, "answer_key", lambda chapter, name: key)
+
+
+def test_a_recorded_answer_is_neither_right_nor_wrong_and_does_not_fail_the_cell(capsys, key_patched):
+    key_patched(None)  # a class: no solutions/
     feedback = WHY.run("A")
     assert feedback.outcome is Outcome.RECORDED and not feedback.passed
     assert "graded when the notebook is graded" in feedback.message
@@ -160,15 +172,64 @@ def test_a_recorded_answer_is_neither_right_nor_wrong_and_does_not_fail_the_cell
         WHY("Z")
 
 
-def test_self_study_gives_a_verdict_with_the_explanation(capsys, monkeypatch):
+def test_self_study_gives_a_verdict_with_the_explanation(capsys, key_patched):
     from helpers.checks import _keys
-    monkeypatch.setattr(_keys, "answer_key", lambda chapter, name: _keys.Key({"key": "B"}, "Because."))
+    key_patched(_keys.Key({"key": "B"}, "Because."))
     WHY("b")
     assert "[CORRECT]" in capsys.readouterr().out
     with pytest.raises(CheckFailed) as failure:
         WHY("A")
     assert failure.value.feedback.outcome is Outcome.INCORRECT
-    assert "Because." in failure.value.feedback.message
+    assert "Because." not in failure.value.feedback.message  # the whole explanation would give the key away
+    WHY.explain()
+    assert "Because." in capsys.readouterr().out
+
+
+def test_a_wrong_letter_is_told_why_that_letter_is_wrong_and_not_the_key(capsys, key_patched):
+    from helpers.checks import _keys
+    per_option = {"A": "A confuses cause and effect.", "B": "B is the mechanism.", "C": "C is not a property."}
+    key_patched(_keys.Key({"key": "B"}, per_option))
+    with pytest.raises(CheckFailed) as failure:
+        WHY("a")
+    message = failure.value.feedback.message
+    assert "Why not A: A confuses cause and effect." in message
+    assert "B is the mechanism" not in message and "C is not a property" not in message
+    assert "explain()" in message
+    capsys.readouterr()
+    WHY(" B ")
+    out = capsys.readouterr().out
+    assert "[CORRECT]" in out and "B: B is the mechanism." in out and "A: A confuses" in out
+    assert out.index("B: B is") < out.index("A: A confuses")  # the key's explanation first
+    WHY.explain()
+    assert "C: C is not a property." in capsys.readouterr().out
+
+
+def test_a_class_has_no_explanation_to_show(capsys, key_patched):
+    key_patched(None)
+    WHY.explain()
+    assert "comes with the graded notebook" in capsys.readouterr().out
+
+
+def _solutions_with_hidden_test(root, grade_arguments: str):
+    """A solutions/ folder with one chapter-07 notebook whose hidden test grades `why` with these arguments."""
+    import json
+    folder = root / "07-demo"
+    folder.mkdir()
+    cells = [{"cell_type": "code", "metadata": {}, "outputs": [], "execution_count": None, "source":
+              f'check.why(why)\n### BEGIN HIDDEN TESTS\ngrading_copy("ch07").why.grade(why, {grade_arguments})\n'
+              '### END HIDDEN TESTS\n'}]
+    (folder / "07-demo.ipynb").write_text(json.dumps({"cells": cells, "metadata": {}, "nbformat": 4,
+                                                      "nbformat_minor": 5}))
+
+
+def test_validate_reads_the_self_study_key_but_autograde_never(tmp_path, monkeypatch):
+    from helpers.checks import _keys
+    _solutions_with_hidden_test(tmp_path, 'key="C", explanation={"A": "no.", "C": "yes."}')
+    monkeypatch.setenv("NBGRADER_EXECUTION", "validate")  # Validate must agree with the check's verdict
+    key = _keys.answer_key("07", "why", solutions=tmp_path)
+    assert key.options == {"key": "C"} and key.of("A") == "no." and key.full() == "C: yes. A: no."
+    monkeypatch.setenv("NBGRADER_EXECUTION", "autograde")  # grading: only the hidden test carries the key
+    assert _keys.answer_key("07", "why", solutions=tmp_path) is None
 
 
 def test_a_hidden_test_without_key_never_passes():
@@ -178,16 +239,8 @@ def test_a_hidden_test_without_key_never_passes():
 
 
 def test_answer_keys_are_read_from_the_hidden_tests_of_solution_notebooks(tmp_path):
-    import json
-
     from helpers.checks import _keys
-    folder = tmp_path / "07-demo"
-    folder.mkdir()
-    cells = [{"cell_type": "code", "metadata": {}, "outputs": [], "execution_count": None, "source":
-              'check.why(why)\n### BEGIN HIDDEN TESTS\ngrading_copy("ch07").why.grade(why, key="C", '
-              'explanation="C is right.")\n### END HIDDEN TESTS\n'}]
-    (folder / "07-demo.ipynb").write_text(json.dumps({"cells": cells, "metadata": {}, "nbformat": 4,
-                                                      "nbformat_minor": 5}))
+    _solutions_with_hidden_test(tmp_path, 'key="C", explanation="C is right."')
     key = _keys.answer_key("07", "why", solutions=tmp_path)
     assert key.options == {"key": "C"} and key.explanation == "C is right."
     assert _keys.answer_key("07", "other", solutions=tmp_path) is None
@@ -297,6 +350,12 @@ def test_work_done_in_a_thread_is_watched_too():
     assert feedback.outcome is Outcome.INCORRECT and "statistics module" in feedback.message
 
 
+def test_the_trace_must_see_the_answers_own_code_run():
+    feedback = FORBIDDING.run(np.square)  # a library function under the answer's name: no code of the student's
+    assert feedback.outcome is Outcome.INCORRECT and "never saw your own code run" in feedback.message
+    assert FORBIDDING.run(lambda x: x ** 2).outcome is Outcome.CORRECT
+
+
 def test_removing_and_restoring_the_trace_function_is_noticed():
     import statistics
     import sys
@@ -308,8 +367,9 @@ def test_removing_and_restoring_the_trace_function_is_noticed():
         sys.settrace(trace)
         return np.array(values)
 
-    feedback = FORBIDDING.run(hides)
-    assert feedback.outcome is Outcome.INCORRECT and "statistics module" in feedback.message
+    feedback = FORBIDDING.run(hides)  # the runtime guard refuses the switch itself
+    assert feedback.outcome is Outcome.INCORRECT and "change the trace function" in feedback.message
+    assert sys.gettrace() is None
 
 
 class _Shell:

@@ -74,3 +74,63 @@ def test_tensor_result_converts_and_checks_the_shape():
     with pytest.raises(Incorrect, match="still attached to the autograd graph"):
         tensor_result(value, (2, 3), "yours", detached=True)
     assert tensor_result(value.detach(), (2, 3), "yours", detached=True).shape == (2, 3)
+
+
+def _zero_weights(m, x):
+    with torch.no_grad():
+        for p in m.parameters():
+            p.zero_()
+    return torch.zeros_like(x)
+
+
+def _enter_function_mode(m, x):
+    torch.overrides.TorchFunctionMode().__enter__()
+    return x
+
+
+@pytest.mark.parametrize(("answer", "pattern"), [
+    (_zero_weights, "changed the model's weights"),
+    (lambda m, x: setattr(m, "forward", lambda z: z), "replaced part of the model"),
+    (lambda m, x: setattr(m, "fc", torch.nn.Linear(3, 2)), "replaced part of the model"),
+    (lambda m, x: torch.set_grad_enabled(False), "global switches"),
+    (lambda m, x: torch.set_default_dtype(torch.float64), "global switches"),
+    (_enter_function_mode, "global switches"),
+], ids=["zeroed weights", "forward replaced", "layer replaced", "grad mode off", "default dtype", "function mode"])
+def test_an_answer_that_changes_what_the_model_computes_is_incorrect(model, answer, pattern):
+    x = lib.random_images(0, (2, 1, 8, 8))
+    weights = [p.detach().clone() for p in model.parameters()]
+    with pytest.raises(Incorrect, match=pattern):
+        call_model(answer, model, x)
+    assert torch.is_grad_enabled() and torch.get_default_dtype() == torch.float32  # put back for later checks
+    assert torch._C._len_torch_function_stack() == 0
+    if answer is _zero_weights:
+        assert all(not torch.equal(p, w) or not w.any() for p, w in zip(model.parameters(), weights))
+
+
+def test_hooks_registered_and_removed_are_no_change(model):
+    x = lib.random_images(0, (2, 1, 8, 8))
+
+    def hooks(m, x):
+        handles = [m.conv1.register_forward_hook(lambda *a: None),
+                   m.conv1.register_full_backward_hook(lambda *a: None)]
+        for handle in handles:
+            handle.remove()
+        return x
+
+    call_model(hooks, model, x)
+
+
+def test_the_spy_records_through_a_deep_copy_and_torch_func(model):
+    import copy
+
+    from torch.func import grad, vmap
+    x = lib.random_images(0, (3, 1, 8, 8))
+    spy = SpyNet(model)
+    twin = copy.deepcopy(spy).double()
+    twin(x.double())
+    assert len(spy.batches) == 1 and spy.batches[0].dtype == torch.float64
+    assert next(spy.wrapped.parameters()).dtype == torch.float32  # the copy was cast, not the model
+    alphas = torch.linspace(0, 1, 5)
+    vmap(grad(lambda a: spy(a * x)[:, 0].sum()))(alphas)
+    assert spy.batches[-1].shape == (15, 1, 8, 8)  # 5 path points x 3 images, unwrapped row by row
+    assert torch.allclose(spy.batches[-1].view(5, 3, 1, 8, 8)[2], 0.5 * x)

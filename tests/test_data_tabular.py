@@ -79,3 +79,55 @@ def test_effects_data_rejects_bad_input(kwargs, error, match):
 def test_true_shap_values_rejects_bad_input(X, error, match):
     with pytest.raises(error, match=match):
         data.true_shap_values(X)
+
+
+def test_loan_data_columns_types_and_constraints():
+    table = data.make_loan_data(n_samples=500, random_state=1)
+    assert table.feature_names == list(data.LOAN_COLUMNS) and table.X.shape == (500, 8)
+    assert set(table.y) == {0, 1} and table.logit.shape == (500,)
+    assert list(np.flatnonzero(table.categorical_mask)) == [5, 6, 7]
+    for name, codes in data.LOAN_CATEGORIES.items():
+        assert set(table.X[name]) <= set(range(len(codes)))
+    assert table.X["age"].between(21, 70).all() and (table.X[["income", "debt", "savings"]] % 100 == 0).all().all()
+    assert set(table.immutable) == {"region", "group"} and set(table.monotone) == {"age", "education"}
+
+
+def test_loan_data_label_logit_is_the_documented_function():
+    table = data.make_loan_data(n_samples=300, random_state=2)
+    np.testing.assert_allclose(table.logit, data.loan_logit(table.X.to_numpy(float)))
+    X = table.X.to_numpy(float)
+    shifted = X.copy()
+    shifted[:, 0] += 1000
+    np.testing.assert_allclose(data.loan_logit(shifted) - data.loan_logit(X), 0.07)
+    b = X.copy()
+    b[:, 7] = 1 - b[:, 7]
+    np.testing.assert_allclose(np.abs(data.loan_logit(b) - data.loan_logit(X)), 1.5)
+    np.testing.assert_allclose(data.loan_logit(X, bias=0.0), data.loan_logit(b, bias=0.0))
+    c = X.copy()
+    c[:, 6] = (c[:, 6] + 1) % 4  # region has no effect of its own
+    np.testing.assert_allclose(data.loan_logit(c), data.loan_logit(X))
+
+
+def test_loan_data_region_is_a_proxy_of_group_and_income_is_not():
+    table = data.make_loan_data(n_samples=4000, random_state=3)
+    X = table.X
+    west = X.groupby("group")["region"].apply(lambda r: (r == 3).mean())
+    assert west[1] > 0.4 and west[0] < 0.1
+    assert abs(X.groupby("group")["income"].mean().diff().iloc[-1]) < 1500
+    assert table.y[X["group"] == 0].mean() > table.y[X["group"] == 1].mean() + 0.1
+
+
+def test_loan_income_rises_with_education():
+    assert data.loan_income(2, 30, 0, 0) - data.loan_income(1, 30, 0, 0) == 9_000
+    assert data.loan_income(0, 21, 2, -1e6) == 8_000
+
+
+def test_loan_data_is_deterministic_and_rejects_bad_input():
+    a, b = data.make_loan_data(random_state=4), data.make_loan_data(random_state=4)
+    pd.testing.assert_frame_equal(a.X, b.X)
+    np.testing.assert_array_equal(a.y, b.y)
+    assert not a.X.equals(data.make_loan_data(random_state=5).X)
+    with pytest.raises(ValueError):
+        data.make_loan_data(n_samples=3)
+    with pytest.raises(ValueError):
+        data.loan_logit(np.zeros((2, 3)))

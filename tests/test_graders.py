@@ -34,6 +34,10 @@ def _cases(kind):
                 cases += [pytest.param(chapter, answer_id, label, source, pattern,
                                        id=f"{chapter}:{answer_id}:{label}")
                           for label, source, pattern in wrongs]
+        elif kind == "more":
+            for answer_id, more in getattr(answers, "MORE_ALTERNATIVES", {}).items():
+                cases += [pytest.param(chapter, answer_id, label, source, id=f"{chapter}:{answer_id}:{label}")
+                          for label, source in more]
         else:
             table = reference_answers(chapter) if kind == "reference" else getattr(answers, kind.upper(), {})
             cases += [pytest.param(chapter, answer_id, table[answer_id], id=f"{chapter}:{answer_id}")
@@ -75,6 +79,13 @@ def test_base_of_planted_pitfalls_passes(chapter, answer_id, source):
 def test_alternative_correct_answer_passes(chapter, answer_id, source):
     for result in run_of(chapter).replay(answer_id, source):
         assert result.passed, f"{result.grade_id} fails a correct answer: {result.message}"
+
+
+@pytest.mark.parametrize(("chapter", "answer_id", "label", "source"), _cases("more"))
+def test_more_correct_answers_pass(chapter, answer_id, label, source):
+    """Correct answers in other styles an audit found punished: torch.func, a deep copy of the model..."""
+    for result in run_of(chapter).replay(answer_id, source):
+        assert result.passed, f"{result.grade_id} fails the correct answer '{label}': {result.message}"
 
 
 @pytest.mark.parametrize(("chapter", "answer_id", "label", "source", "pattern"), _cases("wrong"))

@@ -105,6 +105,23 @@ def test_token_ig_is_complete_and_ignores_padding(texts):
     assert np.all(attributions[~texts.mask[:8].numpy()] == 0)
 
 
+def test_masking_effect_by_hand_and_its_test_bed(texts):
+    ids, mask, labels, cue, model = texts.ids[:8], texts.mask[:8], texts.labels[:8], texts.cue[:8], texts.model
+    effect = lib.masking_effect(model, ids, cue, labels, mask=mask)
+    with torch.no_grad():
+        for i in range(8):
+            masked = ids[i:i + 1].clone()
+            masked[cue[i:i + 1]] = text.MASK_ID
+            by_hand = model(ids[i:i + 1], mask[i:i + 1])[0, labels[i]] - model(masked, mask[i:i + 1])[0, labels[i]]
+            assert abs(effect[i] - by_hand.item()) < 1e-5
+    assert np.all(effect[labels.numpy() == 0] > 5)  # masking a negative cue: the negative logit drops
+    nothing = lib.masking_effect(model, ids, torch.zeros_like(cue), 1)
+    assert np.all(nothing == 0) and torch.equal(ids, texts.ids[:8])
+    where = lib.random_positions(2, lib.random_texts(2, 4, 9))
+    assert where.sum(dim=1).tolist() == [2, 1, 1, 0] and not where[:, 0].any() and not where[1, -3:].any()
+    assert torch.equal(where, lib.random_positions(2, lib.random_texts(2, 4, 9)))
+
+
 # --------------------------------------------------------------------------------------------
 # The constructed decoy
 
@@ -120,7 +137,9 @@ def test_the_decoy_head_cannot_change_the_output(decoy):
     relevance = lib.grad_weighted_attention(decoy.model, decoy.ids, decoy.labels, mask=decoy.mask)
     assert torch.all(relevance[decoy.decoy] == 0) and lib.top1_hits(relevance, decoy.mask, decoy.cue).all()
     ig, delta = lib.token_ig(decoy.model, decoy.ids, decoy.mask, decoy.labels)
-    assert np.abs(delta).max() < 1e-4 and np.allclose(ig[decoy.decoy.numpy()], 0, atol=1e-6)
+    assert np.abs(delta).max() < 1e-4 and np.all(ig[decoy.decoy.numpy()] == 0)
+    assert np.all(lib.masking_effect(decoy.model, decoy.ids, decoy.decoy, decoy.labels, mask=decoy.mask) == 0)
+    assert np.all(lib.masking_effect(decoy.model, decoy.ids, decoy.cue, decoy.labels, mask=decoy.mask) > 1)
 
 
 # --------------------------------------------------------------------------------------------
@@ -182,9 +201,33 @@ def test_plots_return_axes_with_token_labels(texts):
     assert axes.shape == (2, 2)
     ax = plots.token_relevance({"a": np.arange(length), "b": -np.arange(length)}, words, highlight=[1])
     assert ax.get_xticklabels()[1].get_fontweight() == "bold"
-    ax = plots.patch_overlay(np.zeros((32, 32)), np.ones((4, 4)), box=np.eye(4, dtype=bool), colorbar=True)
-    assert len(ax.patches) == 4
-    assert plots.patch_overlay(np.zeros((1, 32, 32)), None, box=np.eye(4, dtype=bool)) is not None
+    ax = plots.patch_overlay(np.zeros((1, 32, 32)), None, box=np.eye(4, dtype=bool))
+    assert len(ax.patches) == 1  # one outline around the box's patches, not a lattice
+    plt.close("all")
+
+
+def test_rollout_heatmap_can_leave_the_diagonal_out_of_the_scale():
+    matrix = np.array([[0.6, 0.3, 0.1], [0.2, 0.7, 0.1], [0.1, 0.1, 0.8]])
+    ax = plots.attention_heatmap(matrix, list("abc"), hide_diagonal=True, label="rollout")
+    image = ax.images[0]
+    assert image.get_clim() == (0.0, 0.3) and np.ma.getmaskarray(image.get_array()).diagonal().all()
+    assert ax.figure.axes[-1].get_ylabel() == "rollout"
+    assert plots.attention_heatmap(matrix, list("abc")).images[0].get_clim() == (0.0, 0.8)
+    plt.close("all")
+
+
+def test_patch_overlay_draws_the_map_opaque_with_one_box_outline_inside_the_image():
+    image = np.zeros((32, 32))
+    image[8:24, 8:24] = 1.0
+    box = np.zeros((4, 4), dtype=bool)
+    box[2:4, 2:4] = True  # touches the bottom-right border
+    grid = np.arange(16.0).reshape(4, 4)
+    ax = plots.patch_overlay(image, grid, box=box, colorbar=True)
+    shown = ax.images[0]
+    assert shown.get_alpha() is None and np.allclose(shown.get_array(), grid / 15)  # colours = the colour bar's
+    assert len(ax.collections) >= 1 and len(ax.patches) == 1                        # the shape's outline, one box
+    (x0, y0), (x1, y1) = ax.patches[0].get_bbox().get_points()
+    assert 16 < x0 < 17 and 16 < y0 < 17 and 31 < x1 < 32 and 31 < y1 < 32          # inside the image's border
     plt.close("all")
 
 

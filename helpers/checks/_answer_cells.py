@@ -10,10 +10,12 @@ from __future__ import annotations
 import ast
 import linecache
 
-from . import _audit, _keys
+from helpers import audit as _audit
+
+from . import _keys
 from ._feedback import Feedback, Outcome
 
-__all__ = ["answer_cell_sources", "audit_answer_cells", "self_study_verdict"]
+__all__ = ["answer_cell_sources", "audit_answer_cells", "full_explanation", "self_study_verdict"]
 
 
 def _binds(cell: str, name: str) -> bool:
@@ -66,7 +68,7 @@ def answer_cell_sources(answers: tuple, exercise: str, shell) -> list[str]:
     return sources
 
 
-def audit_answer_cells(answers: tuple, exercise: str) -> str:
+def audit_answer_cells(answers: tuple, exercise: str, chapter: str | None = None) -> str:
     """The first audit violation in the cells that defined the answers, as a sentence ('' if none).
     Only inside IPython: elsewhere there are no cells."""
     try:
@@ -75,25 +77,36 @@ def audit_answer_cells(answers: tuple, exercise: str) -> str:
         return ""
     shell = get_ipython()
     for source in answer_cell_sources(answers, exercise, shell) if shell is not None else []:
-        violations = _audit.audit(source)
+        violations = _audit.audit(source, chapter=chapter)
         if violations:
             return violations[0].message
     return ""
 
 
 def self_study_verdict(exercise, recorded, answers: tuple, options: dict):
-    """Grade a recorded answer with the key of the solution notebook, where there is one."""
+    """Grade a recorded answer with the key of the solution notebook, where there is one.
+
+    A wrong answer is told why its own choice is wrong (the explanation of that option), never the
+    whole explanation, which would give the key away; a right one gets every option's explanation.
+    """
     found = _keys.answer_key(exercise.chapter, exercise.name)
     if found is None:
         return recorded
     feedback = exercise.run(*answers, **{**options, **found.options})
-    text = f" {found.explanation}" if found.explanation else ""
     if feedback.passed:
-        return Feedback(exercise.title, Outcome.CORRECT,
-                        f"right (self-study: the key was read from solutions/).{text}")
+        text = f" {found.full()}" if found.full() else ""
+        return Feedback(exercise.title, Outcome.CORRECT, f"right (self-study: the key was read from solutions/).{text}")
     if feedback.outcome is Outcome.INCORRECT:
+        letter = answers[0].strip().upper() if answers and type(answers[0]) is str else ""
+        why = found.of(letter)
+        text = f" Why not {letter}: {why}" if why else ""
         return Feedback(exercise.title, Outcome.INCORRECT,
-                        f"{feedback.message} (Self-study: the key was read from solutions/.){text}")
+                        f"{feedback.message}{text} (Self-study: the key was read from solutions/; "
+                        f"`check.{exercise.name}.explain()` shows every option's explanation.)")
     return feedback
 
 
+def full_explanation(exercise) -> str | None:
+    """Every option's explanation of a recorded exercise, in a self-study clone; None in a class."""
+    found = _keys.answer_key(exercise.chapter, exercise.name)
+    return None if found is None else (found.full() or "")

@@ -20,10 +20,10 @@ from typing import Any
 
 import numpy as np
 
-from helpers._context import IN_STUDENT_CODE
+from helpers import _context
 from helpers._context import Delegated as _Delegated
 
-__all__ = ["Incorrect", "StudentError", "as_float_array", "call", "forbidding"]
+__all__ = ["Incorrect", "StudentError", "as_float_array", "call", "forbidding", "refusal_mark", "refused_since"]
 
 
 class Incorrect(Exception):
@@ -74,20 +74,25 @@ def _code_locations(modules: dict[str, str]) -> tuple[tuple[str, str], ...]:
     return tuple(locations)
 
 
-def _watch(locations: tuple[tuple[str, str], ...]) -> tuple[Callable, list[str]]:
-    """A trace function that notes the files of forbidden libraries whose code starts running.
+def _watch(locations: tuple[tuple[str, str], ...]) -> tuple[Callable, list[str], list[bool]]:
+    """A trace function that notes the files of forbidden libraries whose code starts running, and
+    whether it saw the student's own code run (the proof that it watched the answer at all).
 
     It is called once per new Python frame and returns None, so no line is traced; code that
     makes many small Python calls (a forest's predict) still runs up to about twice as slowly.
     """
-    prefixes, seen = tuple(prefix for prefix, _ in locations), []
+    prefixes, seen, student = tuple(prefix for prefix, _ in locations), [], []
 
     def watch(frame, event, arg):
-        if not seen and event == "call" and frame.f_code.co_filename.startswith(prefixes):
-            seen.append(frame.f_code.co_filename)
+        if event == "call":
+            filename = frame.f_code.co_filename
+            if not seen and filename.startswith(prefixes):
+                seen.append(filename)
+            if not student and _context.student_file(filename):
+                student.append(True)
         return None
 
-    return watch, seen
+    return watch, seen, student
 
 
 def call(function: Callable, *args: Any, **kwargs: Any) -> Any:
@@ -106,7 +111,7 @@ def call(function: Callable, *args: Any, **kwargs: Any) -> Any:
     locations = _FORBIDDEN.get()
     if not locations:
         return _call_student(function, args, kwargs)
-    (watch, seen), previous = _watch(locations), (sys.gettrace(), sys.getprofile())
+    (watch, seen, student), previous = _watch(locations), (sys.gettrace(), sys.getprofile())
     sys.settrace(watch)
     sys.setprofile(watch)        # a second, independent watch: removing one is noticed by the other
     threading.settrace(watch)    # threads the function starts are watched too
@@ -131,24 +136,48 @@ def call(function: Callable, *args: Any, **kwargs: Any) -> Any:
         raise Incorrect("your function changed Python's trace or profile function (`sys.settrace`, "
                         "`sys.setprofile`, which debuggers also use), which the checks need: remove "
                         "that from the function.")
+    if not student:
+        raise Incorrect("the check's trace never saw your own code run (was it switched off, or is the answer a "
+                        "library's function under another name?): write the function yourself, in Python, "
+                        "and leave the trace alone.")
     return result
 
 
+def refused_since(mark: tuple[int, int]) -> None:
+    """Raise :class:`Incorrect` if student code called a course reference or was refused something by the
+    runtime guard (``helpers._context``) since ``mark`` (from :func:`refusal_mark`), even if it caught
+    the exception."""
+    delegated, refused = _context.DELEGATED[mark[0]:], _context.REFUSED[mark[1]:]
+    if delegated:
+        raise Incorrect(f"your function calls `{delegated[0]}`, the course's reference implementation: "
+                        "write your own.")
+    if refused:
+        raise Incorrect(f"while the check ran, your code tried to {refused[0]}, which answers may not do (see "
+                        "the rules in README.md): the grading refused it.")
+
+
+def refusal_mark() -> tuple[int, int]:
+    return len(_context.DELEGATED), len(_context.REFUSED)
+
+
 def _call_student(function: Callable, args: tuple, kwargs: dict) -> Any:
-    token = IN_STUDENT_CODE.set(True)
+    mark = refusal_mark()
     try:
-        return function(*args, **kwargs)
-    except _Delegated as delegated:
-        raise Incorrect(f"your function calls `{delegated}`, the course's reference implementation: "
-                        "write your own.") from None
+        with _context.student_running():
+            result = function(*args, **kwargs)
+    except _Delegated:  # recorded in DELEGATED as it was raised: one message, refused_since's
+        refused_since(mark)
+        raise  # pragma: no cover - refused_since always raises after a delegation
     except NotImplementedError as error:
+        refused_since(mark)
         raise _NotAttempted() from error
     except Exception as error:  # the student's code failed: report, never crash the check
+        refused_since(mark)
         name = getattr(function, "__name__", "your function")
         parts = [_describe(a) for a in args] + [f"{k}={_describe(v)}" for k, v in kwargs.items()]
         raise StudentError(f"{name}({', '.join(parts)})", error) from error
-    finally:
-        IN_STUDENT_CODE.reset(token)
+    refused_since(mark)
+    return result
 
 
 def as_float_array(value: Any, what: str, shape: tuple[int, ...] | None = None) -> np.ndarray:

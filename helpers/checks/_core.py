@@ -19,11 +19,20 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
-from helpers._context import reference
+from helpers._context import checking, reference
 
 from . import _integrity
-from ._answer_cells import audit_answer_cells, self_study_verdict
-from ._calls import Incorrect, StudentError, _NotAttempted, as_float_array, call, forbidding
+from ._answer_cells import audit_answer_cells, full_explanation, self_study_verdict
+from ._calls import (
+    Incorrect,
+    StudentError,
+    _NotAttempted,
+    as_float_array,
+    call,
+    forbidding,
+    refusal_mark,
+    refused_since,
+)
 from ._feedback import PASSING, CheckFailed, Feedback, Hint, Outcome, show
 
 __all__ = [
@@ -119,12 +128,14 @@ class Exercise:
             return self._run(answers, options)
 
     def _run(self, answers: tuple, options: dict) -> Feedback:
+        mark = refusal_mark()
         try:
-            with warnings.catch_warnings():
+            with warnings.catch_warnings(), checking():
                 # A warning printed to stderr in a test cell makes nbgrader give 0 points: silence
                 # the libraries' warnings while checking, so that only a wrong answer costs points.
                 warnings.simplefilter("ignore")
                 said = self.check(*answers, **options)
+            refused_since(mark)  # an answer's object whose methods the check ran (no call()) counts too
         except _NotAttempted:
             return Feedback(self.title, Outcome.NOT_ATTEMPTED,
                             "not attempted yet: replace `raise NotImplementedError()` with your code.")
@@ -155,35 +166,43 @@ class Exercise:
         A recorded answer gets an instant verdict where the answer key can be read (a self-study
         clone that has solutions/); in a class, where students have only course/, it stays recorded.
         """
-        broken = audit_answer_cells(answers, self.name)
+        broken = audit_answer_cells(answers, self.name, self.chapter)
         if broken:
             self._report(Feedback(self.title, Outcome.INCORRECT,
                                   f"your answer cell breaks a grading rule: {broken}. Answers that "
                                   "reach for the grading machinery or the process score 0 when the "
                                   "notebook is graded (the rules are listed in README.md)."))
+        self._report_changed(_integrity.verify(), "by the cells run since the last check")
         feedback = self.run(*answers, **options)
         if feedback.outcome is Outcome.RECORDED:
             feedback = self_study_verdict(self, feedback, answers, options)
+        self._report_changed(_integrity.verify(), "while the check ran your answer")
         self._report(feedback)
 
-    def grade(self, *answers: Any, explanation: str = "", **options: Any) -> None:
+    def grade(self, *answers: Any, explanation: Any = "", **options: Any) -> None:
         """Like calling the exercise, for hidden tests: other inputs or the key, a plain success line.
 
-        ``explanation`` (hidden tests of recorded answers) is what a self-study verdict shows.
+        ``explanation`` (hidden tests of recorded answers) is what a self-study verdict shows: one
+        sentence per option (``{"A": ..., "B": ...}``) or one for the question.
+
+        The environment is verified before and after the check: a change made by the cells since the
+        last check, or by the answer while the check ran, fails this check only, and is undone.
         """
-        changed = _integrity.verify()
-        if changed:
-            self._report(Feedback(self.title, Outcome.INCORRECT,
-                                  f"the grading environment was changed: {changed} after the checks "
-                                  "were loaded. Answers may not change modules, classes or functions "
-                                  "they did not create (see the rules in README.md); no check can "
-                                  "trust its oracle now."))
+        self._report_changed(_integrity.verify(), "after the checks were loaded")
         feedback = self.run(*answers, **options)
         if feedback.outcome is Outcome.RECORDED:  # a hidden test that forgot the key: never a pass
             feedback = Feedback(self.title, Outcome.ERROR, "the grading check has no answer key.")
+        self._report_changed(_integrity.verify(), "while the check ran your answer")
         if feedback.passed:
             feedback = Feedback(self.title, Outcome.CORRECT, "passed a grading check.")
         self._report(feedback)
+
+    def _report_changed(self, changed: str | None, when: str) -> None:
+        if changed:
+            self._report(Feedback(self.title, Outcome.INCORRECT,
+                                  f"the grading environment was changed {when}: {changed}. Answers may not "
+                                  "change modules, classes or functions they did not create (see the rules in "
+                                  "README.md). The change was undone, so it costs this check only."))
 
     @staticmethod
     def _report(feedback: Feedback) -> None:
@@ -192,17 +211,27 @@ class Exercise:
             raise CheckFailed(feedback)
 
     def hint(self, level: int = 1) -> None:
-        """Show hint number ``level`` (1 is a nudge; the last is an outline)."""
+        """Show hint number ``level`` (1 is a nudge; the last is an outline); past the last, say so."""
         if not self.hints:
             show(Hint(f"{self.title}", "No hint for this one: reread the section."))
             return
         if not isinstance(level, int) or level < 1:
             raise ValueError(f"hint level must be an integer >= 1, got {level!r}")
-        level = min(level, len(self.hints))
-        more = (f" Call `.hint({level + 1})` for the next one." if level < len(self.hints)
-                else " This is the last hint.")
-        show(Hint(f"Hint {level} of {len(self.hints)} for {self.title}.{more}",
-                   self.hints[level - 1]))
+        n = len(self.hints)
+        if level > n:
+            show(Hint(f"No hint {level} for {self.title}", f"No more hints: hint {n} was the last. Reread the "
+                      f"section \"{self.section}\", or compare with the solution notebook when you are done."))
+            return
+        more = f" Call `.hint({level + 1})` for the next one." if level < n else " This is the last hint."
+        show(Hint(f"Hint {level} of {n} for {self.title}.{more}", self.hints[level - 1]))
+
+    def explain(self) -> None:
+        """A recorded answer's full explanation, every option's, where the key can be read (self-study)."""
+        text = full_explanation(self)
+        if text is None:
+            show(Hint(self.title, "The explanation comes with the graded notebook (there is no answer key here)."))
+        else:
+            show(Hint(f"Every option of {self.title}", text or "This exercise has no written explanation."))
 
 
 class Chapter:

@@ -14,6 +14,7 @@
 from __future__ import annotations
 
 import contextlib
+import copy
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from typing import Any
@@ -150,6 +151,9 @@ class Spy:
         self.outputs.append(out.copy())
         return out[0] if single else out
 
+    def __deepcopy__(self, memo):  # a copy the answer makes still records here
+        return self
+
     @property
     def rows(self) -> np.ndarray:
         """Every row evaluated, in order: (n_evaluated, n_features)."""
@@ -172,6 +176,13 @@ class SpyModel:
     def __init__(self, model: Any):
         self._model = model
         self.calls: list[tuple[str, np.ndarray, Any]] = []
+
+    def __deepcopy__(self, memo):
+        """A copy the answer makes (``copy.deepcopy(model)``) is a spy of a copy of the model that records
+        into the same ``calls``."""
+        twin = SpyModel(copy.deepcopy(self._model, memo))
+        twin.calls = self.calls
+        return twin
 
     def __getattr__(self, name: str) -> Any:
         attribute = getattr(self._model, name)

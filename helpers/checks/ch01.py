@@ -141,7 +141,21 @@ def _scores(calls, X, y, task):
                             "ONE generator made before the loops, `rng = np.random.default_rng(random_state)` "
                             f"(a generator made anew for each {task.noun} draws the same permutations again).")
         scores[key].append(float(result) if method == "score" else r2_score(y, result))
-    return scores
+    return scores, drawn
+
+
+def _check_generator(drawn, n_rows, n_draws, seed, task):
+    """Every permutation the answer drew is one of the first ``n_draws`` of
+    ``rng = np.random.default_rng(seed)``, ``rng.permutation(n_rows)``, as the task states (in any
+    order of the loops; a constant column's draw may be skipped)."""
+    rng = np.random.default_rng(seed)
+    expected = {rng.permutation(n_rows).tobytes() for _ in range(n_draws)}
+    if not set(drawn) <= expected:
+        raise Incorrect(f"your permutations are not the ones the task states: one generator made once from "
+                        f"random_state, `rng = np.random.default_rng(random_state)`, drawing each shuffle with "
+                        f"`rng.permutation(n)`, {task.noun} by {task.noun} or repeat by repeat. The legacy "
+                        "`np.random.seed` with `np.random.permutation`, `check_random_state`, `rng.choice` or "
+                        "permutations kept from an earlier call draw others.")
 
 
 def _check_drops(imp, scores, baseline, task):
@@ -192,7 +206,9 @@ def _verified(answer, model, X, y, task, n_repeats, seed, *, seeded=True):
     runs = []
     run = lambda s: runs.append(_importances(answer, model, X, y, task, n_repeats, s)) or runs[-1][0]  # noqa: E731
     imp = check_seeded(run, seed, none_varies=True) if seeded else run(seed)
-    _check_drops(imp, _scores(runs[0][1].calls, X, y, task), model.score(X, y), task)
+    scores, drawn = _scores(runs[0][1].calls, X, y, task)
+    _check_drops(imp, scores, model.score(X, y), task)
+    _check_generator(drawn, len(X), len(task.keys) * n_repeats, seed, task)
     return imp
 
 
@@ -347,7 +363,9 @@ CHAPTER = Chapter("01", [
         "For the pair, `lib.joint_permutation_importance(...)` as the task writes it permutes both columns with one "
         "row permutation; take the mean of its repeats. Adding the two single importances is not the same."]),
     Exercise("d2_why", "D2 (b)", "Drill D2 · Near-duplicate features", choice("ABCD"), heading="why", hints=[
-        "Think about what the forest can still read when only ONE twin is shuffled."]),
+        "Think about what the forest can still read when only ONE twin is shuffled.",
+        "Compare the numbers of part (a): a twin shuffled alone against both twins shuffled together. Which "
+        "option predicts a small drop for each alone and a large one for the pair?"]),
     Exercise("d2_fix", "D2 (c)", "Drill D2 · Near-duplicate features", _check_d2_fix, heading="the fix", hints=[
         "`X.drop(columns=[\"twin_a\", \"twin_b\"])` keeps the other columns in order; then `merged[\"twin_mean\"] "
         "= X[[\"twin_a\", \"twin_b\"]].mean(axis=1)` adds the new column last.",

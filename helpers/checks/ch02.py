@@ -361,6 +361,8 @@ CHAPTER = Chapter("02", [
     Exercise("d1_why", "D1 (b)", _D1_SECTION, choice("ABCD"), heading="why", hints=[
         "Compute v(AB) - v(A) - v(B), the same for AC and BC, and v(ABC) minus the singles and those three "
         "surpluses. Then apply symmetry to each piece (additivity lets you).",
+        "Test each option on the numbers: which one gives 10 extra to every player here, and which of them is "
+        "a property the Shapley value has in every game, not only in this one?",
     ]),
 ])
 __getattr__ = CHAPTER.attribute

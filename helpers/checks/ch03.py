@@ -327,30 +327,42 @@ def _check_d4_agreement(answer, *, seed=0, k=lib.D4_K, shape=(3, 6, 12), k_synth
 
 CHAPTER = Chapter("03", [
     Exercise("lime_explain", "3.1", "2. LIME from scratch", _check_lime_explain, forbidden={"lime": "the lime library"},
-             hints=["Draw n_samples perturbations z = x + scale * N(0, 1), scale = X_train.std(axis=0) with 1 for a "
-                    "constant feature; y = f(z) on them only; weight each by pi = exp(-d^2 / (2 w^2)), d = |u|, "
-                    "u = (z - x) / scale; fit a weighted linear model of y on u; report its weighted R^2.",
-                    "Weighted least squares is least squares after multiplying each row of A = [1, u] and of y by "
-                    "sqrt(pi) (np.linalg.lstsq). The first entry is the intercept: the surrogate's value at x (u = 0).",
-                    "Weighted R^2 = 1 - sum(pi (y - g)^2) / sum(pi (y - ybar)^2), ybar = np.average(y, weights=pi). "
-                    "Default width: 0.75 * sqrt(n_features)."]),
+             hints=["Work in standardised units: draw the offsets u first (standard normal, one generator), and only "
+                    "then turn them into rows z = x + scale * u for f. The kernel and the fit use u, never z.",
+                    "scale = X_train.std(axis=0), with 1 where it is 0; the weights are pi = exp(-|u|^2 / (2 w^2)) "
+                    "with w = 0.75 sqrt(p) by default. Weighted least squares is ordinary least squares after "
+                    "multiplying each row of A = [1, u] and of y by sqrt(pi).",
+                    "Outline: rng -> U of shape (n_samples, p) -> y = f(x + U * scale) -> pi -> lstsq on the "
+                    "sqrt(pi)-scaled [1, U] and y -> coef = beta[1:], intercept = beta[0] (the value at u = 0, i.e. "
+                    "at x) -> R^2 = 1 - weighted residual sum of squares / weighted total sum of squares around the "
+                    "weighted mean of y."]),
     Exercise("topk_jaccard", "3.2", "5. How stable is an explanation?", _check_topk_jaccard,
-             hints=["Turn each weight vector into the SET of the indices of its k largest |weights|, then return "
-                    "|A & B| / |A | B|.",
-                    "`set(np.argsort(-np.abs(a), kind='stable')[:k].tolist())` is the top-k set of a, ties to the "
-                    "lower index. Python sets have & (intersection) and | (union)."]),
+             hints=["Compare SETS of feature indices, not the weights themselves: the order inside the top k does "
+                    "not matter.",
+                    "Rank by |weight|, largest first, with a stable sort so that ties go to the lower index "
+                    "(np.argsort of the negated absolute values with kind='stable'); keep the first k indices.",
+                    "Outline: top set of a, top set of b -> size of their intersection / size of their union."]),
     Exercise("d4_runs", "D4 (a)", "Drill D4 · LIME instability", _check_d4_runs, heading="reproducible runs",
-             hints=["Two loops, sizes outside, seeds inside, and a fresh LimeTabularExplainer(..., random_state=seed) "
-                    "for every run: one explainer reused moves its generator on at every call (lime issue 309).",
-                    "`explanation.as_map()[1]` is a list of (feature index, weight) sorted by |weight|: scatter it "
-                    "into np.zeros(n_features) by index. `explanation.score` is the R^2."]),
+             hints=["A LimeTabularExplainer seeded once moves its generator on at every call (lime issue 309): "
+                    "what must happen for each run to depend on its own seed only?",
+                    "Two loops, sizes outside and seeds inside, with a fresh explainer (random_state=seed) built "
+                    "inside the inner loop. Ask for num_features equal to the number of features, so none is "
+                    "left out.",
+                    "`explanation.as_map()[1]` is a list of (feature index, weight) pairs sorted by |weight|: write "
+                    "each weight at its index of a zero vector. `explanation.score` is the run's R^2."]),
     Exercise("d4_agreement", "D4 (b)", "Drill D4 · LIME instability", _check_d4_agreement,
              heading="agreement and fidelity",
-             hints=["For each size s: the Jaccard index of the top-k sets (by |weight|) of every pair of seeds i < j "
-                    "(`itertools.combinations(range(n_seeds), 2)`), averaged; and the mean of r2[s]."]),
+             hints=["Each size is handled on its own: its agreement is an average over PAIRS of seeds, its fidelity "
+                    "an average over seeds.",
+                    "For one size, list the pairs i < j of seed indices (itertools.combinations does it), compute the "
+                    "top-k Jaccard index of the two weight vectors of each pair, ranked by |weight| with ties to the "
+                    "lower index, and average.",
+                    "Outline: for s in range(n_sizes): agreement[s] = mean over pairs of J_k(weights[s, i], "
+                    "weights[s, j]); fidelity[s] = mean of r2[s] over the seeds."]),
     Exercise("d4_why", "D4 (c)", "Drill D4 · LIME instability", choice("ABCD"), heading="why",
-             hints=["What is random in a LIME explanation, and how many numbers does the surrogate estimate from "
-                    "how many samples?"]),
+             hints=["What is random in a LIME explanation: the model, the kernel width, or the perturbations?",
+                    "Count the numbers the surrogate estimates (30 slopes and an intercept) and the samples it "
+                    "estimates them from at FEW; then look at what changed at MANY."]),
 ])
 
 __getattr__ = CHAPTER.attribute

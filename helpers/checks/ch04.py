@@ -13,6 +13,8 @@ input, model mode, parameters and hooks are left as they were.
 
 from __future__ import annotations
 
+import itertools
+
 import numpy as np
 import torch
 import torch.nn.functional as F
@@ -49,6 +51,19 @@ _ARGMAX = ("you explained the predicted class, not `target`: use the target you 
            "the model does not predict).")
 _TRAPEZOID = "the trapezoid rule uses all steps + 1 points alpha = k / steps, weight 1 / steps, the ends 1 / (2 steps)."
 _NO_RELU = "Grad-CAM applies a ReLU to the weighted sum of the activation maps (before upsampling)."
+_NORMALISED = ("your maps are normalised to [0, 1] (each divided by its maximum, or min-max scaled as torchcam's default "
+               "normalized=True does); the task asks for the raw map (torchcam's normalized=False), so that maps of "
+               "different images and models compare.")
+_SCALE_FACTOR = ("upsample to x's size with `size=`, not a scale factor: F.interpolate(cam, size=x.shape[-2:], ...). "
+                 "A scale factor of the layer's resolution reaches x's size only when it divides it evenly; this test "
+                 "bed's image is {size}, the layer's map {low}, and your map is {shape}.")
+
+
+def _minmax(maps, zero=True):
+    """Each map (n, h, w) scaled to a maximum of 1, and to a minimum of 0 when ``zero``."""
+    low = maps.flatten(1).amin(dim=1)[:, None, None] if zero else torch.zeros(len(maps), 1, 1, dtype=maps.dtype)
+    span = (maps.flatten(1).amax(dim=1)[:, None, None] - low).clamp_min(1e-30)
+    return (maps - low) / span
 
 
 def _argmax(model, x):
@@ -75,7 +90,8 @@ def _saliency_case(answer, model, x, target, expected):
     n, c, *size = x.shape
     if c > 1 and tuple(raw.shape if isinstance(raw, torch.Tensor) else np.shape(raw)) in [(n, *size), (n, 1, *size)]:
         raise Incorrect("your map has one channel: this task keeps the channel axis (no max over channels), shape "
-                        "like x, as captum's Saliency does; take the max over channels only to display it.")
+                        "like x, as captum's Saliency does (Simonyan et al.'s map is the max over channels; this "
+                        "chapter keeps them all).")
     mine = tensor_result(raw, x.shape, "your saliency map")
     if not spy.batches or bool((torch.cdist(spy.rows().double().flatten(1), x.double().flatten(1)).min(dim=1).values
                                 > 1e-6).any()):
@@ -141,8 +157,11 @@ def _cam_pitfalls(model, x, target, layer):
         Pitfall("softmax", lambda: variant(*_cam_parts(model, x, target, layer, "softmax")),
                 "your weights come from " + _SOFTMAX),
         Pitfall("argmax", lambda: variant(*_cam_parts(model, x, _argmax(model, x), layer)), _ARGMAX),
-        Pitfall("normalised", lambda: _up(cam / peak, size), "your map is divided by its maximum; the task asks for "
-                "the raw map (torchcam's normalized=False), so that maps of different images compare."),
+        Pitfall("normalised", lambda: _up(cam / peak, size), _NORMALISED),
+        Pitfall("min-max", lambda: _up(_minmax(cam), size), _NORMALISED),
+        Pitfall("normalised after upsampling", lambda: _minmax(torch.from_numpy(_up(cam, size)), zero=False).numpy(),
+                _NORMALISED),
+        Pitfall("min-max after upsampling", lambda: _minmax(torch.from_numpy(_up(cam, size))).numpy(), _NORMALISED),
         Pitfall("summed", lambda: _up(cam * A.shape[2] * A.shape[3], size),
                 "your channel weights are sums of the gradient over the map, not its mean: divide by h * w."),
         Pitfall("bicubic", lambda: _up(cam, size, "bicubic"), "your map is upsampled bicubically (it overshoots below "
@@ -165,9 +184,16 @@ def _check_grad_cam(answer, *, seed=0, n=4, channels=1, size=(12, 16), n_classes
                             "(bilinear, align_corners=False).")
         if shape == (n, 1, *size):
             raise Incorrect(f"return one map per image, shape {(n, *size)}: drop the channel axis (`cam[:, 0]`).")
+        if len(shape) in (3, 4) and shape[0] == n and shape[-2:] != tuple(size) and any(
+                shape[-2:] == (k * low[0], k * low[1]) for k in range(2, 9)):
+            raise Incorrect(_SCALE_FACTOR.format(size=tuple(size), low=low, shape=shape[-2:]))
         mine, pitfalls = tensor_result(result, (n, *size), "your Grad-CAM"), _cam_pitfalls(model, x, tgt, layer)
         if np.any(mine < 0) and not close(mine, pitfalls[-1].compute(), **_tol(expected)):
             raise Incorrect("your map has negative values: " + _NO_RELU)
+        peaks, true_peaks = mine.reshape(n, -1).max(axis=1), expected.reshape(n, -1).max(axis=1)
+        if (np.allclose(peaks[true_peaks > 0], 1, rtol=0, atol=1e-4) and not np.allclose(true_peaks, 1, atol=1e-2)
+                and not close(mine, expected, **_tol(expected))):
+            raise Incorrect(_NORMALISED)
         diagnose(mine, expected, pitfalls, **_tol(expected), otherwise="your map is not "
                  "ReLU(sum_k alpha_k A_k), alpha_k the spatial mean of d logit / dA_k, upsampled bilinearly.")
 
@@ -223,6 +249,10 @@ def _ig_pitfalls(model, x, target, b, steps):
         Pitfall("right", lambda: ig(rule="right"), f"your weights make a right Riemann sum; {_TRAPEZOID}"),
         Pitfall("captum", lambda: trapezoid * steps / (steps + 1), "your weights sum to steps / (steps + 1), captum's "
                 "riemann_trapezoid on steps + 1 points; the textbook trapezoid on steps intervals has step 1 / steps."),
+        Pitfall("ends not halved", lambda: trapezoid + (x - b).double().numpy() * (
+                _grad(model, b, target) + _grad(model, x, target)) / (2 * steps),
+                "your weights are 1 / steps at every one of the steps + 1 points, the ends included (they sum to "
+                "(steps + 1) / steps): the trapezoid rule halves the two ends, 1 / (2 steps)."),
         Pitfall("uniform", lambda: (x - b).double().numpy() * np.mean(
                 [_grad(model, b + k / steps * (x - b), target) for k in range(steps + 1)], axis=0),
                 "you averaged the steps + 1 gradients with equal weights; the trapezoid rule halves the two ends."),
@@ -231,7 +261,30 @@ def _ig_pitfalls(model, x, target, b, steps):
         Pitfall("sign", lambda: -trapezoid, "your attributions have the wrong sign: the factor is (x - baseline)."),
         Pitfall("softmax", lambda: ig(nn.Sequential(model, nn.Softmax(dim=1))), "you integrated " + _SOFTMAX),
         Pitfall("argmax", lambda: ig(t=_argmax(model, x)), _ARGMAX),
+        Pitfall("repeat_interleave", lambda: _ig_targets_paired(model, x, target, b, steps, "interleave"), _ORDER),
+        Pitfall("image-major repeat", lambda: _ig_targets_paired(model, x, target, b, steps, "image-major"), _ORDER),
     ]
+
+
+_ORDER = ("your targets are paired with the wrong points of the paths: a path batch laid out point by point (all n "
+          "images at alpha_0, then all n at alpha_1, ...) needs the targets in the same order, `target.repeat(steps + "
+          "1)`; `repeat_interleave` repeats each image's target steps + 1 times in a row, which fits a batch laid out "
+          "image by image. Use the repetition that matches your layout.")
+
+
+def _ig_targets_paired(model, x, target, b, steps, mistake):
+    """Trapezoid IG in which the point (alpha_k, image i) used the target of another image: the layouts of the
+    path batch and of the repeated targets disagree (``"interleave"``: point-major path, repeat_interleave;
+    ``"image-major"``: image-major path, repeat)."""
+    n, points = len(x), steps + 1
+    t = lib.targets_of(target, n)
+    k, i = np.meshgrid(np.arange(points), np.arange(n), indexing="ij")          # (points, n) each
+    row = k * n + i if mistake == "interleave" else i * points + k                # the row of (k, i) in the batch
+    used = t[torch.as_tensor(row // points if mistake == "interleave" else row % n)]
+    alphas, weights = lib._rule("trapezoid", steps, x.dtype)
+    path = b + alphas.view(-1, 1, 1, 1, 1) * (x - b)                            # (points, n, c, h, w)
+    g = lib.input_gradient(model, path.reshape(-1, *x.shape[1:]), used.reshape(-1)).view(points, *x.shape)
+    return ((x - b) * (weights.view(-1, 1, 1, 1, 1) * g).sum(dim=0)).double().numpy()
 
 
 def _gaps(attributions, f_x, f_b):
@@ -302,9 +355,21 @@ def _check_d5_stages(answer, *, seed=0, test_bed="drill"):
         Pitfall("one by one", lambda: lib._d5_table(model, x, target, one_by_one)["own"], "each of your stages fixes "
                 "one bug of the broken version; the table fixes them cumulatively (stage s has the first s fixes)."),
     ]
+    f_blur = e["f_b"][0]
+    stage4_blurred = e["own"].copy()
+    stage4_blurred[4] = (e["sums"][4] - (e["f_x"] - f_blur)) / (e["f_x"] - f_blur)
+    common.append(Pitfall("stage 4 against the blur", lambda: stage4_blurred, "your 'own' gap at stage 4 ('black "
+                          "baseline') is measured against the blurred image; from stage 4 on the baseline in use is the "
+                          "black image, so 'own' there is (sum - (f(x) - f(black))) / (f(x) - f(black))."))
+    common += [Pitfall(f"order {order}", (lambda order=order: lib._d5_table(model, x, target, lib._d5_settings(x, order))["own"]),
+                       _d5_order_message(order)) for order in _D5_ORDERS]
+    first = next((s for s in range(5) if not close(own[s], e["own"][s], **_tol(e["own"]))), None)
     diagnose(own, e["own"], common, **_tol(e["own"]), otherwise="result['own'][s] should be (sum of attributions - "
              "(f(x) - f(baseline used))) / (f(x) - f(baseline used)) after fixing the first s bugs, in the order of "
-             "the table.")
+             "the table." + ("" if first is None else f" Your rows agree up to stage {first - 1} and differ from "
+                             f"stage {first} ('{lib.D5_STAGES[first]}') on: check what that stage changes."
+                             if first > 0 else " Your stage 0 ('as given') already differs: it is the broken "
+                             "function as printed (left sum, 8 intervals, blurred baseline, no factor)."))
     diagnose(black, e["black"], [Pitfall("own", lambda: e["own"], "'black' is measured against the black image "
                                          "(f(x) - f(zeros)), whatever baseline the stage used.")], **_tol(e["black"]),
              otherwise="result['black'][s] should be (sum of attributions - (f(x) - f(black))) / (f(x) - f(black)).")
@@ -312,37 +377,60 @@ def _check_d5_stages(answer, *, seed=0, test_bed="drill"):
              f"four bugs fixed (trapezoid, {lib.D5_FIXED_STEPS} steps, times (x - baseline), black baseline).")
 
 
+_D5_FIXES = {"factor": "times (x - baseline)", "trapezoid": "trapezoid", "steps": "64 steps", "black": "black baseline"}
+_D5_ORDERS = [order for order in itertools.permutations(lib.D5_FIXES) if order != lib.D5_FIXES]
+
+
+def _d5_order_message(order):
+    first = next(s for s, fix in enumerate(order) if fix != lib.D5_FIXES[s]) + 1
+    return (f"your stages apply the fixes in another order ({', '.join(_D5_FIXES[fix] for fix in order)}): from stage "
+            f"{first} on your rows answer other stages than the table's. Fix in the order of the table: stage 1 "
+            "multiplies by (x - baseline), stage 2 switches to the trapezoid, stage 3 to 64 steps, stage 4 to the "
+            "black baseline, each keeping the previous fixes.")
+
+
 CHAPTER = Chapter("04", [
     Exercise("saliency", "4.1", "2. Vanilla saliency", _check_saliency, forbidden={"captum": "captum"}, hints=[
-        "Make a copy of x that requires gradients, run the model, pick each image's target logit with "
-        "`logits.gather(1, target[:, None])` (an int target: `torch.full((n,), target)`), and take "
-        "`torch.autograd.grad(picked.sum(), inputs)`.",
-        "The images are independent, so the gradient of the SUM of the picked logits gives every image its own "
-        "gradient. Return its absolute value, same shape as x.",
+        "You need the gradient of one number per image with respect to the input: work on a copy of x that "
+        "requires gradients, and let torch.autograd.grad compute it (it touches nothing else).",
+        "Pick each image's target logit from the model's output (gather along the class axis; an int target becomes "
+        "a tensor of n equal classes). The images are independent, so the gradient of the SUM of the picked logits "
+        "gives every image its own gradient.",
+        "Outline: leaf copy of x -> logits -> the n picked logits -> their sum -> gradient with respect to the copy "
+        "-> absolute value, shaped like x (keep the channel axis).",
     ]),
     Exercise("grad_cam", "4.2", "3. Grad-CAM", _check_grad_cam,
              forbidden={"captum": "captum", "torchcam": "torchcam"}, hints=[
-        "A forward hook on `layer` stores its output A (n, k, h, w): `handle = layer.register_forward_hook(lambda m, "
-        "i, out: store.append(out))`; run the model; remove the hook; `torch.autograd.grad(picked.sum(), A)`.",
-        "alpha = grads.mean(dim=(2, 3), keepdim=True); cam = F.relu((alpha * A).sum(dim=1, keepdim=True)); then "
-        "F.interpolate(cam, size=x.shape[-2:], mode='bilinear', align_corners=False)[:, 0].",
+        "Grad-CAM needs the layer's output A and the gradient of the target logit with respect to A. A forward hook "
+        "on `layer` can store A while the model runs; remove it right after (try/finally).",
+        "alpha_k is the mean of the gradient over the map's height and width (one weight per channel); the map is "
+        "the ReLU of the alpha-weighted sum of the channels, still at the layer's resolution.",
+        "Outline: hook -> forward pass -> remove the hook -> gradient of the summed target logits with respect to A "
+        "-> alpha -> ReLU(sum_k alpha_k A_k) -> bilinear upsampling (align_corners=False) to x's own height and "
+        "width given as `size=` -> drop the channel axis.",
     ]),
     Exercise("integrated_gradients", "4.3", "4. Integrated Gradients", _check_integrated_gradients,
              forbidden={"captum": "captum"}, hints=[
-        "alphas = torch.arange(steps + 1) / steps; the path is baseline + alpha * (x - baseline), one batch of "
-        "(steps + 1) * n images; repeat the targets steps + 1 times.",
-        "Weights: 1 / steps, the two ends 1 / (2 steps). Sum the weighted gradients over the points, then multiply "
-        "by (x - baseline). Convert the baseline first: `baseline.to(x)` (dtype and device).",
+        "Build every point of every path at once: alpha_k = k / steps for k = 0..steps, point = baseline + alpha_k "
+        "(x - baseline). Convert the baseline to x's dtype and device first.",
+        "Stack the points as one batch of (steps + 1) * n images and repeat the targets in the same layout (all n "
+        "targets once per point). The trapezoid weights are 1 / steps inside and 1 / (2 steps) at both ends.",
+        "Outline: path batch -> gradient of the summed target logits with respect to it -> reshape to (steps + 1, n, "
+        "...) -> weighted sum over the points -> times (x - baseline). Signed, shaped like x.",
     ]),
     Exercise("d5_stages", "D5 (a)", "Drill D5 · A broken Integrated Gradients", _check_d5_stages,
              heading="the gaps, fix by fix", forbidden={"captum": "captum"}, hints=[
-        "Write one IG function with switches (baseline, steps, rule, whether to multiply by x - baseline) and call "
-        "it five times, each stage fixing one more bug in the order of the table.",
-        "For every stage: s = attributions summed per image; own = (s - (f(x) - f(b))) / (f(x) - f(b)) with the "
-        "baseline b of that stage; black = the same with b = zeros.",
+        "Write one IG function with four switches (baseline, number of intervals, left or trapezoid rule, whether "
+        "to multiply by x - baseline) and call it once per stage.",
+        "Stage 0 is the broken function as printed; each later stage keeps the previous fixes and adds the next one "
+        "in the table's order (factor, trapezoid, 64 intervals, black baseline).",
+        "For each stage: s = the attributions summed per image; own = (s - (f(x) - f(b))) / (f(x) - f(b)) with that "
+        "stage's baseline b; black = the same with the black image; 'fixed' = stage 4's attributions.",
     ]),
     Exercise("d5_why", "D5 (b)", "Drill D5 · A broken Integrated Gradients", choice("ABCD"), heading="why",
-             hints=["What exactly does completeness equate: the sum of the attributions and which difference?"]),
+             hints=["What exactly does completeness equate: the sum of the attributions and which difference?",
+                    "At stage 3 the attributions are complete for some difference of logits. Which one, and is it the "
+                    "difference the report promised?"]),
 ])
 
 __getattr__ = CHAPTER.attribute

@@ -31,6 +31,10 @@ ROLLOUT_RTOL = 1e-5
 # configurations. 5 x 2.9e-6 plus a floor of 1e-5, rounded up: 3e-5. Every named pitfall is off by at
 # least 0.24 of the scale in some graded case.
 GRAD_RTOL = 3e-5
+# Masking effects, relative to the largest |logit| of the two runs: a correct answer that runs the texts one at
+# a time, or both runs in one batch, differs by float32 rounding, at most 2.3e-7 of the scale measured (400
+# texts); 5 x 2.3e-7 plus a floor of 1e-6, rounded up: 1e-5. Every named pitfall moves some effect by > 0.05.
+MASK_RTOL = 1e-5
 EXACT_RTOL = 1e-6  # D3 (c): ranks, shares and correlations of the same reference maps, in float64
 
 # The mistakes made in choosing what to differentiate, and what each message says.
@@ -63,6 +67,27 @@ def _compare(result, shape, what, expected, pitfalls, otherwise, scaled, zero=No
     diagnose(yours, expected, pitfalls, otherwise=otherwise, rtol=GRAD_RTOL, scale=float(np.abs(expected).max()) or 1)
 
 
+def _pristine(model):
+    """A deep copy of ``model`` taken BEFORE the answer runs: the oracle is computed on it afterwards."""
+    return copy.deepcopy(model)
+
+
+def _model_unchanged(model, pristine):
+    """Incorrect if the answer wrote to the model's parameters or buffers (compared with the copy taken before)."""
+    for kind, mine, before in (("weights", model.named_parameters(), pristine.named_parameters()),
+                               ("buffers", model.named_buffers(), pristine.named_buffers())):
+        mine, before = dict(mine), dict(before)
+        if list(mine) != list(before):
+            raise Incorrect(f"your function added or removed some of the model's {kind}: leave the model as it is; "
+                            "work on `copy.deepcopy(model)` if you must.")
+        for name, value in mine.items():
+            kept = before[name]
+            if value.shape != kept.shape or not torch.equal(value.detach(), kept.detach()):
+                raise Incorrect(f"your function changed the model's {kind} (`{name}`, written, zeroed or updated in "
+                                "place): an explanation reads the model, it never changes it; work on "
+                                "`copy.deepcopy(model)` if you must.")
+
+
 # Exercise 5.1: attention_rollout
 
 # Section 2's worked example (lib.HAND_LAYERS: two layers of two heads over three tokens), by hand.
@@ -81,41 +106,78 @@ def _chain(layers, combine="mean", mix="half", order="left"):
     return result
 
 
+def _product(mixings):
+    """``M_L ... M_1`` of (batch, T, T) matrices, first layer first."""
+    result = mixings[0]
+    for m in mixings[1:]:
+        result = m @ result
+    return result
+
+
+def _residual(a, residual=True):
+    return 0.5 * a + 0.5 * np.eye(a.shape[-1]) if residual else a
+
+
+_TRANSPOSED = ("you transposed the attention: entry [b, h, i, j] is what query token i (a row) takes from key token "
+               "j (a column), so each layer's ROWS sum to 1; use the layers as they are (no .T, swapaxes or "
+               "'bhji' in an einsum).")
+
+
 def _rollout_pitfalls(residual):
     mix = "half" if residual else "plain"
     named = [(lambda ls: _chain(ls, mix=mix, order="right"), "your chain is in the wrong order: later layers "
               "multiply on the LEFT, A_rollout = Â_L ... Â_2 Â_1."),
-             (lambda ls: np.swapaxes(_chain(ls, mix=mix), -1, -2), "your rollout is transposed: rows sum to 1."),
+             (lambda ls: np.swapaxes(_chain(ls, mix=mix), -1, -2), "your rollout is transposed: entry (i, j) is the "
+              "share of token i's output that comes from token j, so its ROWS sum to 1 (return R, not R.T)."),
+             (lambda ls: _product([np.swapaxes(_residual(x.mean(1), residual), -1, -2) for x in ls]), _TRANSPOSED),
+             (lambda ls: _product([_residual(np.swapaxes(x, -1, -2).mean(1), residual) for x in ls]), _TRANSPOSED),
              (lambda ls: _chain(ls[-1:], mix=mix), "you used the last layer only: chain EVERY layer."),
-             (lambda ls: _chain(ls[:1], mix=mix), "you used the first layer only: chain EVERY layer.")]
+             (lambda ls: _chain(ls[:1], mix=mix), "you used the first layer only: chain EVERY layer."),
+             (lambda ls: np.mean([_product([_residual(x[:, h], residual) for x in ls]) for h in range(ls[0].shape[1])],
+                                 axis=0), "you rolled out each head on its own and averaged the chains: average the "
+              "heads of EACH layer first (Ā_l), then chain the head means.")]
     named += [(lambda ls: _chain(ls, mix="plain"), "you left the residual out: each layer is 0.5 * A + 0.5 * I."),
-              (lambda ls: _chain(ls, mix="plus"), "you added the identity but did not renormalise: (A + I) / 2.")
+              (lambda ls: _chain(ls, mix="plus"), "you added the identity but did not renormalise: (A + I) / 2."),
+              (lambda ls: _residual(_chain(ls, mix="plain")), "you added the identity once, after the product: the "
+               "residual is in EVERY layer, Â_l = 0.5 * Ā_l + 0.5 * I, and the chain multiplies the Â_l."),
+              (lambda ls: _product([(x.mean(1) + np.eye(x.shape[-1])) / (x.mean(1) + np.eye(x.shape[-1])).sum(
+                  -2, keepdims=True) for x in ls]), "you renormalised the COLUMNS of Ā + I: rows are the queries, "
+               "so divide each ROW by its sum (which gives 0.5 * Ā + 0.5 * I).")
               ] if residual else [(lambda ls: _chain(ls), "with add_residual=False, leave the identity out.")]
     for how, said in (("max", "you took the max over heads"), ("sum", "you summed the heads")):
         named += [(lambda ls, h=how, m=m: _chain(ls, h, m), f"{said}; rollout averages them (the MEAN).")
                   for m in (mix, "rows")]
-    return [Pitfall(message[:20], compute, message) for compute, message in named]
+    named += [(lambda ls: _product([_residual(m / m.sum(-1, keepdims=True), residual) for m in (x.max(1) for x in ls)]),
+               "you took the max over heads (and renormalised the rows); rollout averages them (the MEAN). "
+               "Section 2's example cannot tell them apart: its heads are one-hot.")]
+    return [Pitfall(message[:20] + str(k), compute, message) for k, (compute, message) in enumerate(named)]
 
 
-def _rollout_case(answer, layers, add_residual, *, expected=None, kind=np.asarray, container=list):
+def _plural(n, noun):
+    return f"{n} {noun}" + ("" if n == 1 else "s")
+
+
+def _rollout_case(answer, layers, add_residual, *, hand=False, kind=np.asarray, container=list):
     given = container(kind(np.array(layer, copy=True)) for layer in layers)
     batch, _, length, _ = layers[0].shape
     with inputs_unchanged(**{f"attentions[{k}]": layer for k, layer in enumerate(given)}):
         result = call(answer, given, add_residual=add_residual)
     yours = tensor_result(result, (batch, length, length), "your rollout")
-    expected = _chain(layers, mix="half" if add_residual else "plain") if expected is None else expected
+    expected = ((HAND_ROLLOUT if add_residual else HAND_PLAIN) if hand  # computed after the answer returned
+                else _chain(layers, mix="half" if add_residual else "plain"))
     sums = yours.sum(-1)
     otherwise = (f"your rollout's rows sum to between {sums.min():.6g} and {sums.max():.6g}, not 1: every Â_l is "
                  "row-stochastic, so is their product." if not close(sums, 1 + 0 * sums, rtol=ROLLOUT_RTOL)
-                 else f"your rollout differs from Â_L ... Â_1 ({len(layers)} layers, add_residual={add_residual}).")
+                 else f"your rollout differs from Â_L ... Â_1 ({_plural(len(layers), 'layer')}, "
+                      f"add_residual={add_residual}).")
     diagnose(yours, expected, _rollout_pitfalls(add_residual), (layers,), otherwise=otherwise, rtol=ROLLOUT_RTOL)
 
 
 def _check_rollout(answer, *, seed=0, n_layers=3, n_heads=4, length=7, batch=2):
     hand = [np.array(layer, dtype=float) for layer in lib.HAND_LAYERS]
     with within("on the two-layer example worked by hand in section 2"):
-        _rollout_case(answer, hand, True, expected=HAND_ROLLOUT)
-        _rollout_case(answer, hand, False, expected=HAND_PLAIN)
+        _rollout_case(answer, hand, True, hand=True)
+        _rollout_case(answer, hand, False, hand=True)
     with within("with one layer the rollout must be 0.5 * A + 0.5 * I"):
         _rollout_case(answer, list(lib.random_attentions(seed + 1, 1, batch, n_heads, length)), True)
     layers = list(lib.random_attentions(seed, n_layers, batch, n_heads, length))  # example 0 has padding
@@ -168,12 +230,104 @@ def _check_gw(answer, *, seed=0, n_layers=2, n_heads=2, dim=16, length=9, batch=
             ((predicted + 1 + torch.arange(batch) % (n_classes - 1)) % n_classes, None, True, "one target per text"),
             (predicted.clone(), custom, False, "a mask")]:
         model.train(training)
+        pristine = _pristine(model)
         with within(f"with {what}"):
             result = call_model(answer, model, ids, target, **({} if mask is None else {"mask": mask}))
-            _compare(result, (batch, length), "your relevance", *_gw_pitfalls(model, ids, target, mask),
+            _model_unchanged(model, pristine)
+            _compare(result, (batch, length), "your relevance", *_gw_pitfalls(pristine, ids, target, mask),
                      "your relevance differs from the head mean of max(0, A * d logit / dA), last layer, [CLS] row.",
                      "your relevance is {:.3g} times the right one: average the heads (divide by "
                      "attention.shape[1]), sum the target logits over the texts, read the [CLS] row only.")
+    model.eval()
+
+
+# Exercise 5.3: masking_effect
+
+
+def _masking_pitfalls(model, ids, where, target, mask):
+    """The expected effect and the pitfalls, from two forward passes of the pristine model (float64 out)."""
+    pick = torch.as_tensor(target).reshape(-1).expand(len(ids))[:, None]
+    words = (ids != text.PAD_ID) & (ids != text.CLS_ID)
+
+    def run(i, m=mask, score="logit", column=pick):
+        with torch.no_grad():
+            out = model(i, m)
+        out = {"logit": out, "prob": out.softmax(1), "log": out.log_softmax(1)}[score]
+        return out.gather(1, column)[:, 0].double().numpy()
+
+    masked, padded = (ids.masked_fill(where, token) for token in (text.MASK_ID, text.PAD_ID))
+    before, after = run(ids), run(masked)
+    expected, unmasked = before - after, mask is None or bool(torch.equal(mask, ids != text.PAD_ID))
+    prob = "you compared probabilities (or log-probabilities): the effect is the change of the target's LOGIT."
+    with torch.no_grad():
+        top = model(ids, mask).argmax(1)[:, None]
+    return expected, max(np.abs(before).max(), np.abs(after).max()), [
+        Pitfall("reversed", lambda: -expected, "you subtracted the other way round: the effect is "
+                "logit_t(original) - logit_t(masked), positive when the masked words supported the target."),
+        Pitfall("abs", lambda: np.abs(expected), "you took the absolute value: keep the sign (a negative effect "
+                "means that masking RAISES the target's logit)."),
+        Pitfall("after", lambda: after, "you returned the masked texts' logit: return the CHANGE, "
+                "logit_t(original) - logit_t(masked)."),
+        Pitfall("before", lambda: before, "you returned the original logit: return the CHANGE, "
+                "logit_t(original) - logit_t(masked)."),
+        Pitfall("prob", lambda: run(ids, score="prob") - run(masked, score="prob"), prob),
+        Pitfall("log", lambda: run(ids, score="log") - run(masked, score="log"), prob),
+        Pitfall("removed", lambda: before - run(padded, (ids != text.PAD_ID) & ~where if mask is None else mask & ~where),
+                "you removed the words (replaced them by [PAD], which the mask then hides from the attention): "
+                "this intervention REPLACES them by [MASK] (`transformer.MASK_ID`) and keeps `mask` as it is."),
+        Pitfall("pad", lambda: before - run(padded), "you replaced the words by [PAD]; replace them by [MASK] "
+                "(`transformer.MASK_ID`), the token the model saw in training in place of a word."),
+        Pitfall("mask", lambda: run(ids, None) - run(masked, None), "you ignored `mask`: pass it to the model in "
+                "BOTH runs, model(ids, mask) and model(masked_ids, mask).") if not unmasked else None,
+        Pitfall("mask once", lambda: before - run(masked, None), "you passed `mask` to the first run only: pass "
+                "it to the model in BOTH runs.") if not unmasked else None,
+        Pitfall("mask once", lambda: run(ids, None) - after, "you passed `mask` to the masked run only: pass it to "
+                "the model in BOTH runs.") if not unmasked else None,
+        Pitfall("others", lambda: before - run(ids.masked_fill(words & ~where, text.MASK_ID)), "you masked every "
+                "word EXCEPT those at `where`: replace the tokens where `where` is True."),
+        Pitfall("predicted", lambda: run(ids, column=top) - run(masked, column=top), "you used the predicted class; "
+                "use `target` (an int, or one class per text)."),
+        Pitfall("first", lambda: run(ids, column=pick[:1].expand_as(pick)) - run(masked, column=pick[:1].expand_as(pick)),
+                _SCORES["first"]),
+    ]
+
+
+def _masking_case(answer, model, ids, where, target, mask, what):
+    pristine, before = _pristine(model), where.clone()
+    with within(what):
+        with inputs_unchanged(**({} if mask is None else {"mask": mask})):
+            result = call_model(answer, model, ids, where, target, **({} if mask is None else {"mask": mask}))
+        if not torch.equal(where, before):
+            raise Incorrect("your function changed the caller's `where` in place: work on a copy.")
+        _model_unchanged(model, pristine)
+        yours = tensor_result(result, (len(ids),), "your effect", detached=True)
+        expected, scale, pitfalls = _masking_pitfalls(pristine, ids, where, target, mask)
+        diagnose(yours, expected, [p for p in pitfalls if p is not None], otherwise="your effect differs from "
+                 "logit_t(ids) - logit_t(ids with [MASK] at `where`), both runs with `mask`.", rtol=MASK_RTOL,
+                 scale=scale)
+
+
+def _check_masking(answer, *, seed=0, n_layers=2, n_heads=2, dim=16, length=9, batch=4, n_classes=3, decoy=False):
+    if decoy:  # section 4.3's decoy: its head reads the decoy word, whose effect is exactly 0
+        setup = lib.decoy_setup(seed, n_texts=batch)
+        for where, what in ((setup.decoy, "on the decoy model, masking the decoy word"),
+                            (setup.cue, "on the decoy model, masking the cue")):
+            _masking_case(answer, setup.model, setup.ids, where, setup.labels, setup.mask, what)
+        return "masking the decoy word changes nothing, masking the cue does: your intervention sees it."
+    model = lib.random_transformer(seed, max_length=length, dim=dim, n_heads=n_heads, n_layers=n_layers,
+                                   n_classes=n_classes).eval()
+    ids = lib.random_texts(seed, batch, length)
+    where = lib.random_positions(seed, ids)
+    with torch.no_grad():
+        predicted = model(ids).argmax(1)
+    custom = ids != text.PAD_ID
+    custom[0, 2] = False  # one real word hidden: the mask differs from the one the ids imply
+    for target, mask, training, what in [
+            (int((predicted[0] + 1) % n_classes), None, False, "with an int target"),
+            ((predicted + 1 + torch.arange(batch) % (n_classes - 1)) % n_classes, None, True, "with one target per text"),
+            (predicted.clone(), custom, False, "with a mask")]:
+        model.train(training)
+        _masking_case(answer, model, ids, where, target, mask, what)
     model.eval()
 
 
@@ -201,6 +355,7 @@ def _cam_pitfalls(model, x, target, expected):
     grads, tokens = _grads(logits, target, kept), [t.detach().double().numpy() for t in kept]
     t, g, n_blocks = tokens[-2], grads["logit"][-2], len(model.blocks)
     lo, hi = expected.min((1, 2), keepdims=True), expected.max((1, 2), keepdims=True)
+    total = expected.sum((1, 2), keepdims=True)
     relu = "Grad-CAM is ReLU(sum_c w_c * token_c), the positive part AFTER the sum over channels."
     return [
         Pitfall("no ReLU", lambda: _cam(t, g, part="none"), "your map has negative values: " + relu),
@@ -211,7 +366,12 @@ def _cam_pitfalls(model, x, target, expected):
         Pitfall("batch", lambda: _cam(t, g, weights=g[:, 1:].mean((0, 1), keepdims=True)), "you averaged over images."),
         Pitfall("last", lambda: _cam(t, g, tokens=slice(0, -1)), "you dropped the last patch, not [CLS] (token 0)."),
         Pitfall("transposed", lambda: np.swapaxes(expected, 1, 2), "your grid is transposed: reshape row by row."),
-        Pitfall("normalised", lambda: (expected - lo) / np.where(hi > lo, hi - lo, 1.0), "you min-max normalised."),
+        Pitfall("max-normalised", lambda: expected / np.where(hi > 0, hi, 1.0), "you divided each map by its maximum: "
+                "return Grad-CAM's values as they are, not normalised (torchcam's normalized=False)."),
+        Pitfall("sum-normalised", lambda: expected / np.where(total > 0, total, 1.0), "you divided each map by its "
+                "sum: return Grad-CAM's values as they are, not normalised (torchcam's normalized=False)."),
+        Pitfall("normalised", lambda: (expected - lo) / np.where(hi > lo, hi - lo, 1.0), "you min-max normalised "
+                "each map: return Grad-CAM's values as they are, not normalised (torchcam's normalized=False)."),
         Pitfall("norm1", lambda: _cam(tokens[-1], grads["logit"][-1]), "you hooked norm1: hook blocks[-1].tokens_in."),
     ] + [Pitfall(f"block {k}", lambda k=k: _cam(tokens[k], grads["logit"][k]), f"you hooked block {k + 1} of "
                  f"{n_blocks}; hook the LAST block's input, model.blocks[-1].") for k in range(n_blocks - 1)] + [
@@ -227,14 +387,16 @@ def _check_vit_grad_cam(answer, *, seed=0, n_images=5, dtype=torch.float32):
             predicted = model(x).argmax(1)
         shifted = (predicted + 1 + torch.arange(n_images) % (vit.N_CLASSES - 1)) % vit.N_CLASSES
         for target in ((predicted, shifted) if pretrained else (int(shifted[0]),)):
+            pristine = _pristine(model)
             with within("on the shipped ViT" if pretrained else "on a random 3-block ViT in train mode"):
                 result = call_model(answer, model, x, target)
-                oracle = copy.deepcopy(model)
+                _model_unchanged(model, pristine)
+                oracle = copy.deepcopy(pristine)
                 with GradCAM(oracle, oracle.blocks[-1].tokens_in, reshape_transform=vit.tokens_to_grid) as cam:
                     classes = torch.as_tensor(target).reshape(-1).expand(n_images).tolist()
                     expected = cam(classes, oracle(x), normalized=False)[0].double().numpy()
                 _compare(result, (n_images, *vit.GRID), "your Grad-CAM", expected,
-                         _cam_pitfalls(model, x, target, expected), "your maps differ from "
+                         _cam_pitfalls(pristine, x, target, expected), "your maps differ from "
                          "torchcam's GradCAM on blocks[-1].tokens_in (reshape_transform=tokens_to_grid, "
                          "normalized=False).", "your maps are {:.3g} times Grad-CAM's: the channel weights are "
                          "the gradient's MEAN.", zero="your maps are all zero: the patch tokens LEAVING the last block "
@@ -270,9 +432,17 @@ def _check_d3_rollout(answer, *, random_state=0):
 _KEYS = ("spearman", "cam_mass", "rollout_mass", "chance")
 
 
+def _ratio(a, b):
+    with np.errstate(divide="ignore", invalid="ignore"):
+        return a / b
+
+
 def _agreement(cam, rollout, box, correlation=spearmanr, normalise=True):
+    """D3 (c)'s values; ``normalise``: True (a share), False (the sum on the box), ``"ratio"`` (box / outside)."""
     def mass(maps):
         total, inside = maps.sum(1), (maps * box).sum(1)
+        if normalise == "ratio":
+            return np.where(total > 0, _ratio(inside, total - inside), np.nan)
         return inside if not normalise else np.where(total > 0, inside / np.where(total > 0, total, 1.0), np.nan)
     rho = [np.nan if np.ptp(c) == 0 or np.ptp(r) == 0 else float(correlation(c, r)[0]) for c, r in zip(cam, rollout)]
     return {"spearman": np.array(rho), "cam_mass": mass(cam), "rollout_mass": mass(rollout), "chance": box.mean(1)}
@@ -295,12 +465,18 @@ def _check_d3_agreement(answer, *, random_state=0):
         (_agreement(cam, rollout, t(box)), both, order),
         (_agreement(cam, rollout, box, normalise=False), both, "you summed the map over the box without dividing "
          "by the map's total: the mass is a share in [0, 1]."),
+        (_agreement(cam, rollout, box, normalise="ratio"), both, "you divided the mass on the box by the mass "
+         "OUTSIDE it (a ratio): the share divides by the map's TOTAL, so it lies in [0, 1]."),
+        ({"chance": _ratio(box.sum(1), box.shape[1] - box.sum(1))}, {"chance"}, "you divided the box's patches by the "
+         "patches OUTSIDE it (a ratio): chance is the SHARE of the 16 patches in the box."),
+        ({"spearman": np.full(n, spearmanr(cam.ravel(), rollout.ravel())[0])}, {"spearman"}, "you computed one "
+         "correlation pooled over all the images' patches: compute Spearman's rho image by image, one per image."),
         ({"cam_mass": expected["rollout_mass"], "rollout_mass": expected["cam_mass"]}, both, "you swapped the masses."),
         ({k: np.nan_to_num(v) for k, v in expected.items()}, set(_KEYS), "an all-zero Grad-CAM map has neither "
          "ranks nor a share of mass: put NaN there (and only there)."),
     ] + [({"chance": c}, {"chance"}, "chance is the SHARE of each image's 16 patches in its box.")
          for c in (np.full(n, 1 / 16), box.sum(1), np.full(n, box.mean()))]
-    sentinel = (lambda v: np.where(np.isnan(v), -9.0, v))  # noqa: E731 (outside every range: NaN must match)
+    sentinel = (lambda v: np.where(np.isfinite(v), v, -9.0))  # noqa: E731 (outside every range: NaN must match)
     for key in _KEYS:
         try:
             yours = np.array(answer[key].detach() if isinstance(answer[key], torch.Tensor) else answer[key], float)
@@ -323,30 +499,52 @@ def _check_d3_agreement(answer, *, random_state=0):
 _D3 = "Drill D3 · Grad-CAM vs rollout on a ViT"
 CHAPTER = Chapter("05", [
     Exercise("attention_rollout", "5.1", "2. Attention rollout", _check_rollout, hints=[
-        "For each layer: the head mean (axis 1), then Â = 0.5 * Ā + 0.5 * I (Ā alone if add_residual is False).",
-        "Chain with later layers on the LEFT: R = Â_1, then R = Â_l @ R for l = 2..L (`@` works batch by batch).",
-        "`np.asarray(layer, dtype=float)` converts arrays and detached tensors; never `+=` on the caller's arrays."]),
+        "Work layer by layer: reduce the heads first, then account for the residual, then chain. Section 2's "
+        "example worked by hand is the check's first case: reproduce Â_1 and Â_2 on paper.",
+        "Each layer: the head mean over axis 1 gives Ā (batch, T, T); with add_residual, Â = 0.5 * Ā + 0.5 * I. "
+        "The chain starts from Â_1 and multiplies each later layer on the LEFT (`@` works batch by batch).",
+        "Outline: convert each layer to a float array (never modify the caller's); head mean; residual if asked; "
+        "R = Â_1, then R = Â_l @ R for l = 2..L; return R of shape (batch, T, T)."]),
     Exercise("grad_weighted_attention", "5.2", "3. Gradient-weighted attention", _check_gw, hints=[
-        "`logits, attentions = model(ids, mask, return_attention=True)`; score: the target logits, summed.",
-        "`(grad,) = torch.autograd.grad(score, attentions[-1])` touches no parameter; then `(A * grad).clamp(min=0)` "
-        "per head, `.mean(dim=1)` over heads, the [CLS] row `[:, 0]`, `.detach()`.",
-        "An int target: `torch.full((len(ids),), target)`; a tensor: use it as it is."], forbidden={"captum": "captum"}),
+        "You need two things from one forward pass: the last layer's attention and the target logits. The "
+        "gradient is taken with respect to that attention tensor, not the parameters.",
+        "Run `model(ids, mask, return_attention=True)`, pick one logit per text (`gather` with a column of "
+        "targets; an int target is the same class for every text), sum them, and differentiate the sum with "
+        "`torch.autograd.grad` with respect to `attentions[-1]`.",
+        "Outline: product of the attention and its gradient; positive part per head; mean over heads (axis 1); "
+        "row 0 ([CLS]); detach. Leave the model's mode, its parameters and `ids` alone."],
+        forbidden={"captum": "captum"}),
+    Exercise("masking_effect", "5.3", "4.1 Which words does the model use?", _check_masking, hints=[
+        "An intervention runs the model twice, on the texts as they are and on copies with some tokens "
+        "replaced, and compares one number: the target's logit.",
+        "Build the copy with `masked_fill` (never write into `ids`), using `transformer.MASK_ID` where `where` is "
+        "True; run both under `torch.no_grad()` with the SAME `mask`.",
+        "Outline: one logit per text for each run (`gather` with a column of targets; an int target is the "
+        "same class for every text); return the original's minus the masked one's, shape (batch,)."]),
     Exercise("vit_grad_cam", "D3 (a)", _D3, _check_vit_grad_cam, heading="Grad-CAM on patch tokens", hints=[
-        "A forward hook on `model.blocks[-1].tokens_in` keeps the tokens (batch, 17, dim) entering the last "
-        "block; `torch.autograd.grad(score, tokens)` gives their gradient.",
-        "Drop [CLS] (`[:, 1:]`), average the gradient over the 16 patch tokens for each channel, weigh the "
-        "channels, sum them, ReLU, and `reshape(batch, 4, 4)`.",
-        "Remove the hook (`handle.remove()`) before returning, even if something fails (try/finally)."],
+        "Grad-CAM needs the token features and their gradient at one place: the tokens ENTERING the last "
+        "block, `model.blocks[-1].tokens_in` (the hook cell above shows why not those leaving it).",
+        "A forward hook on that module keeps its output (batch, 17, dim); `torch.autograd.grad` of the summed "
+        "target logits gives its gradient. Remove the hook before returning, even if something fails.",
+        "Outline: drop [CLS] (token 0) from both; channel weights = the gradient's mean over the 16 patch "
+        "tokens; weighted sum over channels; ReLU; reshape row by row to (batch, 4, 4); detach."],
         forbidden={"torchcam": "torchcam", "captum": "captum"}),
     Exercise("d3_rollout", "D3 (b)", _D3, _check_d3_rollout, heading="rollout from CLS", hints=[
-        "`lib.attention_rollout(d3_attentions)` has shape (n, 17, 17); the map is row 0 without its "
-        "entry 0, reshaped to (n, 4, 4)."]),
+        "The reference `lib.attention_rollout` does the chain; what is left is reading the right entries.",
+        "The explanation of [CLS] is a ROW of the (n, 17, 17) rollout; [CLS]'s own entry is not a patch.",
+        "Outline: row 0, entries 1 to 16, reshaped to (n, 4, 4) row by row (token 1 + 4r + c is row r, "
+        "column c); no rescaling."]),
     Exercise("d3_agreement", "D3 (c)", _D3, _check_d3_agreement, heading="agreement", hints=[
-        "Flatten each map to 16 values; `scipy.stats.spearmanr(a, b).statistic` per image, NaN when a map is constant.",
-        "Mass on the box: `(m * box).sum() / m.sum()`, NaN when `m.sum() == 0`; chance: `box.mean()`."]),
+        "Everything is one value per image: work on maps flattened to 16 patches, in the same order for "
+        "the maps and the box.",
+        "`scipy.stats.spearmanr` on one image's two maps (NaN when either map is constant); the mass is a "
+        "SHARE of the map's total (NaN when the total is 0); chance is the share of patches in the box.",
+        "Outline: flatten the three (200, 4, 4) arrays to (200, 16); loop over images for the correlation; "
+        "vectorised sums for the shares; a dict of four arrays of shape (200,)."]),
     Exercise("d3_why", "D3 (d)", _D3, choice("ABCD"), heading="why", hints=[
-        "What does each map depend on: the target class? the value vectors and MLPs? the tokens' "
-        "content at the last block, after one block of mixing?"]),
+        "What does each map depend on: the target class? the value vectors and MLPs?",
+        "Rollout uses attention weights only; Grad-CAM uses the tokens' features entering the last block and "
+        "how the target logit responds to them. What has happened to those tokens after one block of mixing?"]),
 ])
 __getattr__ = CHAPTER.attribute
 __all__ = CHAPTER.names

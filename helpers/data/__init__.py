@@ -10,10 +10,16 @@ from __future__ import annotations
 from .images import SHAPE_CLASSES, SPLIT_KINDS, WATERMARK_PATTERNS, ShapeImages, make_shape_splits, make_shapes, to_rgb
 from .tabular import (
                      EFFECTS_COLUMNS,
+                     LOAN_CATEGORIES,
+                     LOAN_COLUMNS,
+                     LoanData,
                      TabularData,
+                     loan_income,
+                     loan_logit,
                      make_effects_data,
                      make_importance_data,
                      make_linear_data,
+                     make_loan_data,
                      true_shap_values,
 )
 from .text import (
@@ -33,9 +39,10 @@ from .text import (
 )
 
 __all__ = [
-    "CLS_ID", "Corpus", "EFFECTS_COLUMNS", "EncodedCorpus", "FILLER", "MASK_ID", "NEGATIVE_CUES",
+    "CLS_ID", "Corpus", "EFFECTS_COLUMNS", "EncodedCorpus", "FILLER", "LOAN_CATEGORIES", "LOAN_COLUMNS", "LoanData",
+    "MASK_ID", "NEGATIVE_CUES",
     "PAD_ID", "POSITIVE_CUES", "SHAPE_CLASSES", "SPECIAL_TOKENS", "SPLIT_KINDS", "ShapeImages",
     "TabularData", "VOCABULARY", "WATERMARK_PATTERNS", "decode", "encode", "make_corpus",
-    "make_effects_data", "make_importance_data", "make_linear_data", "make_shape_splits",
+    "loan_income", "loan_logit", "make_effects_data", "make_importance_data", "make_linear_data", "make_loan_data", "make_shape_splits",
     "make_shapes", "to_rgb", "true_shap_values",
 ]

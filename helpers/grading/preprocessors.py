@@ -4,7 +4,7 @@ Release: :class:`TagRaisingCellsForRelease`. Autograde, in this order:
 
 1. :class:`AuditCells` reads every code cell the student could have edited (all but the locked
    cells restored from the gradebook and the notebook's own cells left unchanged) with the static
-   audit (``helpers.checks._audit``). A cell that breaks a rule is not run, and the test cells it
+   audit (``helpers.audit``). A cell that breaks a rule is not run, and the test cells it
    answers to are not run either: they score 0 with an ``AuditFailed`` error that names the rule
    and the line.
 2. :class:`GuardedExecute` runs the notebook in the sandboxed kernel (``.sandbox``); before each
@@ -26,7 +26,7 @@ from nbformat import NotebookNode
 from nbgrader.preprocessors import Execute, NbGraderPreprocessor
 from traitlets import Bool
 
-from helpers.checks._audit import audit
+from helpers.audit import audit, chapter_of
 
 from . import guard, verify
 from .cells import is_answer, is_test, label, module_aliases, tests_answered_by
@@ -84,12 +84,15 @@ class AuditCells(NbGraderPreprocessor):
     def preprocess(self, nb, resources):
         trusted, originals = self._trusted(nb, resources)
         aliases = module_aliases(c.source for c in nb.cells if c.cell_type == "code")
+        info = (resources or {}).get("nbgrader") or {}
+        chapter = chapter_of(info.get("assignment") or info.get("notebook"))
         state = _grading_state(resources)
         for index, cell in enumerate(nb.cells):
             if cell.cell_type != "code" or cell.source in trusted:
                 continue
             waived = originals.get(cell.get("id"), set())
-            violations = [v for v in audit(cell.source, modules=aliases) if _LINE.sub("", v.message) not in waived]
+            violations = [v for v in audit(cell.source, modules=aliases, chapter=chapter)
+                          if _LINE.sub("", v.message) not in waived]
             if violations:
                 self._fail(nb, index, violations, state)
         return nb, resources

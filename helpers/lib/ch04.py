@@ -21,6 +21,7 @@ target's LOGIT, never its softmax probability.
 from __future__ import annotations
 
 import functools
+import inspect
 from typing import NamedTuple
 
 import numpy as np
@@ -35,9 +36,9 @@ from helpers.models import cnn
 from helpers.models._torch import seeded
 
 __all__ = ["BLUR_SIGMA", "CAM_MODE", "D5_BROKEN_STEPS", "D5_FIXED_STEPS", "D5_N_IMAGES", "D5_STAGES",
-           "IG_STEPS", "REGIONS", "SHAPE_MARGIN", "SMOOTHGRAD_NOISE", "SMOOTHGRAD_SAMPLES", "TEST_SPLIT",
+           "D5_FIXES", "IG_STEPS", "REGIONS", "SHAPE_MARGIN", "SMOOTHGRAD_NOISE", "SMOOTHGRAD_SAMPLES", "TEST_SPLIT",
            "WATERMARK_CORNER", "D5Setup", "LinearNet", "QuadraticNet", "SmallCNN", "as_batch", "blur",
-           "cam_bed", "d5_broken_ig", "d5_quadratic_setup", "d5_setup", "d5_table", "evidence_groups",
+           "cam_bed", "d5_broken_ig", "d5_broken_source", "d5_quadratic_setup", "d5_setup", "d5_table", "evidence_groups",
            "grad_cam", "input_gradient", "integrated_gradients", "layer_gradient", "linear_model",
            "other_targets", "quadratic_model", "random_cnn", "random_images", "region_masks",
            "region_masses", "saliency", "smoothgrad", "target_logits", "targets_of", "test_set"]
@@ -423,12 +424,26 @@ def d5_broken_ig(model, x, target, *, steps=D5_BROKEN_STEPS):
     return grads.view(steps, *x.shape).mean(dim=0)
 
 
-def _d5_settings(x):
-    """(baseline, steps, rule, times (x - baseline)) of the five stages: each fixes one more bug."""
-    blurred, black = blur(x), torch.zeros_like(x)
-    return [(blurred, D5_BROKEN_STEPS, "left", False), (blurred, D5_BROKEN_STEPS, "left", True),
-            (blurred, D5_BROKEN_STEPS, "trapezoid", True), (blurred, D5_FIXED_STEPS, "trapezoid", True),
-            (black, D5_FIXED_STEPS, "trapezoid", True)]
+D5_FIXES = ("factor", "trapezoid", "steps", "black")  # the table's order: stage s has the first s fixes
+
+
+def d5_broken_source() -> str:
+    """The source of :func:`d5_broken_ig` as the drill prints it, with the value of its default ``steps``."""
+    source = inspect.getsource(d5_broken_ig)
+    return source.replace("steps=D5_BROKEN_STEPS", f"steps={D5_BROKEN_STEPS}")
+
+
+def _d5_settings(x, order=D5_FIXES):
+    """(baseline, steps, rule, times (x - baseline)) of the five stages: each fixes one more bug, in ``order``
+    (the table's by default; the checks name answers that fix in another order)."""
+    state = {"baseline": blur(x), "steps": D5_BROKEN_STEPS, "rule": "left", "factor": False}
+    fixes = {"factor": {"factor": True}, "trapezoid": {"rule": "trapezoid"}, "steps": {"steps": D5_FIXED_STEPS},
+             "black": {"baseline": torch.zeros_like(x)}}
+    settings = [tuple(state.values())]
+    for fix in order:
+        state.update(fixes[fix])
+        settings.append(tuple(state.values()))
+    return settings
 
 
 def _d5_table(model, x, target, settings=None) -> dict:

@@ -4,13 +4,15 @@
   encoded as it was trained, and the true cue positions.
 - The reference implementations that the cells after an exercise use, each guarded by
   :func:`~helpers._context.reference`: :func:`attention_rollout` (exercise 5.1),
-  :func:`grad_weighted_attention` (exercise 5.2) and :func:`vit_grad_cam` (drill D3 (a)).
+  :func:`grad_weighted_attention` (exercise 5.2), :func:`masking_effect` (exercise 5.3) and
+  :func:`vit_grad_cam` (drill D3 (a)).
 - The measurements of section 4: Integrated Gradients on the token embeddings (:func:`token_ig`,
   captum's ``LayerIntegratedGradients`` with a ``[MASK]`` baseline and the padding mask passed
   explicitly), the top-1 hit rate against the cue (:func:`top1_hits`), and the constructed model whose
   attention looks at a word it never uses (:class:`DecoyTransformer`, :func:`decoy_setup`).
 - Test beds built from a seed, as the checks build them: untrained transformers with peaked attention
-  and texts with padding (:func:`random_transformer`, :func:`random_texts`), untrained ViTs
+  and texts with padding (:func:`random_transformer`, :func:`random_texts`), positions to mask
+  (:func:`random_positions`), untrained ViTs
   (:func:`random_vit`), random attentions with masked keys (:func:`random_attentions`).
 - Drill D3's images (:func:`d3_setup`), the patch boxes of the shapes (:func:`box_patches`) and the
   reference maps of the evaluation images with their summary (:func:`d3_evaluation`,
@@ -38,8 +40,8 @@ __all__ = [
     "TEXT_LENGTH",
     "D3Evaluation", "DecoySetup", "DecoyTransformer", "TextSetup", "ViTSetup",
     "attention_rollout", "box_patches", "d3_evaluation", "d3_setup", "d3_summary", "decoy_setup",
-    "grad_weighted_attention", "random_attentions", "random_texts", "random_transformer", "random_vit",
-    "replace_tokens", "text_setup", "token_ig", "top1_hits", "vit_grad_cam",
+    "grad_weighted_attention", "masking_effect", "random_attentions", "random_positions", "random_texts",
+    "random_transformer", "random_vit", "replace_tokens", "text_setup", "token_ig", "top1_hits", "vit_grad_cam",
 ]
 
 TEXT_LENGTH = 21  # [CLS] and up to 20 words: the length the shipped transformer was trained with
@@ -200,6 +202,32 @@ def vit_grad_cam(model, x, target):
     return torch.relu((weights * tokens).sum(dim=-1)).reshape(len(x), *vit.GRID)
 
 
+@reference
+def masking_effect(model, ids, where, target, *, mask=None):
+    """How much the target logit drops when the tokens at ``where`` are replaced by ``[MASK]``.
+
+    ``effect = logit_target(ids) - logit_target(ids with [MASK] wherever where is True)``, both runs
+    with the same ``mask``; positive when the masked words supported the target.
+
+    Parameters
+    ----------
+    model : a transformer called as ``model(ids, mask)``, returning logits (batch, classes)
+    ids : Tensor of shape (batch, T), int64
+    where : Tensor of shape (batch, T), bool
+    target : int or Tensor of shape (batch,)
+    mask : Tensor of shape (batch, T), bool, optional
+
+    Returns
+    -------
+    ndarray of shape (batch,)
+    """
+    column = _target_column(target, len(ids))
+    with torch.no_grad():
+        before = model(ids, mask).gather(1, column)[:, 0]
+        after = model(replace_tokens(ids, where, "[MASK]"), mask).gather(1, column)[:, 0]
+    return (before - after).numpy()
+
+
 # --------------------------------------------------------------------------------------------
 # Test beds (the checks of exercises 5.1, 5.2 and drill D3 (a) use them)
 
@@ -226,6 +254,19 @@ def random_texts(random_state: int, batch: int, length: int) -> torch.Tensor:
     ids = torch.randint(text.MASK_ID + 1, len(text.VOCABULARY), (batch, length), generator=generator)
     ids[:, 0], ids[1 % batch, length - 3:] = text.CLS_ID, text.PAD_ID
     return ids
+
+
+def random_positions(random_state: int, ids: torch.Tensor) -> torch.Tensor:
+    """A bool tensor of ``ids``' shape, True at one word of each text (two in the first, none in the
+    last when there are three or more texts); ``[CLS]`` and ``[PAD]`` are never chosen."""
+    rng = np.random.default_rng(check_int(random_state, "random_state", minimum=0))
+    words = (ids != text.PAD_ID) & (ids != text.CLS_ID)
+    where = torch.zeros_like(words)
+    for row in range(len(ids) - (len(ids) >= 3)):
+        candidates = np.flatnonzero(words[row].numpy())
+        chosen = rng.choice(candidates, size=min(2 if row == 0 else 1, len(candidates)), replace=False)
+        where[row, torch.as_tensor(chosen, dtype=torch.long)] = True
+    return where
 
 
 def random_vit(random_state: int = 0, *, n_layers: int = 3, dtype: torch.dtype = torch.float32) -> nn.Module:

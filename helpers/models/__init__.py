@@ -13,6 +13,6 @@ with ``metadata.json`` (accuracies and data seeds); ``python -m helpers.models.t
 retrains them (``helpers.models.train.RECIPES`` holds the seeds).
 """
 
-from .tabular import train_boosted, train_forest, train_linear
+from .tabular import train_boosted, train_forest, train_linear, train_loan_model
 
-__all__ = ["train_boosted", "train_forest", "train_linear"]
+__all__ = ["train_boosted", "train_forest", "train_linear", "train_loan_model"]

@@ -7,7 +7,9 @@ from __future__ import annotations
 
 import matplotlib.pyplot as plt
 import numpy as np
+from matplotlib import patheffects
 from matplotlib.patches import Rectangle
+from scipy.ndimage import gaussian_filter
 
 from ._common import as_array as _array
 from ._common import new_axes as _new_axes
@@ -28,7 +30,8 @@ def _as_map(values, name: str) -> np.ndarray:
 
 
 def heatmap_overlay(image, heat, *, ax=None, title: str = "", signed: bool = False, alpha: float = 0.8,
-                    vmax: float | None = None, box=None, colorbar: bool = True, label: str = "", dim: float = 0.55):
+                    vmax: float | None = None, box=None, colorbar: bool = True, label: str = "", dim: float = 0.55,
+                    fade: bool = True):
     """A grayscale image with a heat map drawn over it, and a colour bar.
 
     Parameters
@@ -40,6 +43,9 @@ def heatmap_overlay(image, heat, *, ax=None, title: str = "", signed: bool = Fal
     alpha : float, default=0.8
         Opacity of the strongest values; a pixel's opacity grows with sqrt(|heat| / vmax), so that
         the image shows through where the map is near zero.
+    fade : bool, default=True
+        False: every pixel has opacity ``alpha``, so that a zero of a signed map shows the colour bar's
+        midpoint (white) instead of the image; use it for maps whose zeros matter (a perturbation).
     vmax : float, optional
         Top of the colour scale; default: max |heat|.
     box : tuple of int, optional
@@ -60,26 +66,39 @@ def heatmap_overlay(image, heat, *, ax=None, title: str = "", signed: bool = Fal
     top = float(np.abs(heat).max()) if vmax is None else float(vmax)
     top = top if top > 0 else 1.0
     ax.imshow(np.clip(image, 0.0, 1.0) * dim, cmap="gray", vmin=0, vmax=1)
-    opacity = alpha * np.sqrt(np.clip(np.abs(heat) / top, 0.0, 1.0))
+    opacity = alpha * np.sqrt(np.clip(np.abs(heat) / top, 0.0, 1.0)) if fade else alpha
     shown = ax.imshow(heat, cmap="RdBu_r" if signed else "inferno", alpha=opacity,
                       vmin=-top if signed else 0.0, vmax=top)
-    if box is not None:
-        row, col, height, width = box
-        ax.add_patch(plt.Rectangle((col - 0.5, row - 0.5), width, height, fill=False, edgecolor="#00E5FF",
-                                   linewidth=1.5, linestyle="--"))
+    _box(ax, box)
     if colorbar:
         bar = ax.figure.colorbar(shown, ax=ax, fraction=0.046, pad=0.03)
-        bar.set_label(label, fontsize=8)
-        bar.ax.tick_params(labelsize=7)
+        bar.set_label(label, fontsize=9)
+        bar.ax.tick_params(labelsize=8)
     ax.set_xticks([])
     ax.set_yticks([])
     ax.set_title(title, fontsize=9)
     return ax
 
 
+def _box(ax, box):
+    """Outline ``box`` = (row, col, height, width) with a dashed cyan rectangle (nothing if None)."""
+    if box is not None:
+        row, col, height, width = box
+        ax.add_patch(plt.Rectangle((col - 0.5, row - 0.5), width, height, fill=False, edgecolor="#00E5FF",
+                                   linewidth=1.5, linestyle="--"))
+
+
+def _outline(ax, picture):
+    """The image's bright shape as a thin dark contour (half-way between its background and its peak)."""
+    smooth = gaussian_filter(picture, 1.0)
+    level = 0.5 * (np.median(smooth) + smooth.max())
+    if smooth.max() > np.median(smooth):
+        ax.contour(smooth, levels=[level], colors="black", linewidths=0.9)
+
+
 def attribution_grid(images, maps: dict, *, row_labels=None, signed=None, suptitle: str = "", box=None,
-                     panel: float = 1.9):
-    """One row per image, one column per method: each map over its image, scaled to its own max |value|.
+                     panel: float = 2.3, scale: str = "panel", percentile: float = 99.5, highlight=None):
+    """One row per image, one column per method or class: each map drawn next to its image's outline.
 
     Parameters
     ----------
@@ -88,59 +107,93 @@ def attribution_grid(images, maps: dict, *, row_labels=None, signed=None, suptit
         Column title -> attributions; columns in the dict's order.
     row_labels : sequence of str, optional
     signed : set of str, optional
-        The columns drawn with a signed colour map (red positive, blue negative); others as |values|.
+        The columns drawn as signed maps (red positive, blue negative, white zero, opaque, with the
+        image's shape outlined); the others as |values| laid over the image.
     box : tuple of int, optional
         A rectangle ``(row, col, height, width)`` outlined in every panel.
+    scale : {"panel", "row"}, default="panel"
+        Divide each map by its own top value, or every map of a row by the row's (so that the
+        columns of one image compare, e.g. the classes of a SHAP explanation).
+    percentile : float, default=99.5
+        The top value is this percentile of |values| (100: the maximum); larger values saturate, so
+        that a few extreme pixels do not wash the rest of the map out.
+    highlight : iterable of (row, col), optional
+        Panels framed in green (e.g. the predicted class).
 
     Returns
     -------
     matplotlib Figure
-        Colour bars: each panel is divided by its own max |value|, so the bars run from 0 (or -1) to 1.
+        Colour bars: every map is divided by its top value, so the bars run from 0 (or -1) to 1.
     """
     pictures = [_as_map(image, "images[i]") for image in images]
     signed = set(signed or ())
+    if scale not in ("panel", "row"):
+        raise ValueError(f"scale must be 'panel' or 'row', got {scale!r}")
     n_rows, n_cols = len(pictures), len(maps)
     if n_rows == 0 or n_cols == 0:
         raise ValueError("attribution_grid needs at least one image and one map")
-    fig, axes = plt.subplots(n_rows, n_cols, figsize=(panel * n_cols + 0.8, panel * n_rows + 0.6),
-                             layout="constrained", squeeze=False)
-    for j, (name, values) in enumerate(maps.items()):
+    heats = {}
+    for name, values in maps.items():
         if len(values) != n_rows:
             raise ValueError(f"maps[{name!r}] has {len(values)} maps for {n_rows} images")
+        heats[name] = [_as_map(values[i], f"maps[{name!r}][{i}]") for i in range(n_rows)]
+    tops = {(i, name): float(np.percentile(np.abs(heats[name][i]), percentile)) for i in range(n_rows) for name in maps}
+    if scale == "row":
+        tops = {(i, name): max(tops[i, other] for other in maps) for i in range(n_rows) for name in maps}
+    fig, axes = plt.subplots(n_rows, n_cols, figsize=(panel * n_cols + 0.9, panel * n_rows + 1.0),
+                             layout="constrained", squeeze=False)
+    for j, name in enumerate(maps):
         for i, picture in enumerate(pictures):
-            heat = _as_map(values[i], f"maps[{name!r}][{i}]")
-            heat = heat if name in signed else np.abs(heat)
-            top = float(np.abs(heat).max()) or 1.0
-            heatmap_overlay(picture, heat / top, ax=axes[i, j], signed=name in signed, vmax=1.0, box=box,
-                            colorbar=False, title=name if i == 0 else "")
-        bar = fig.colorbar(axes[-1, j].images[-1], ax=axes[:, j], location="bottom", fraction=0.04, pad=0.01)
-        bar.set_label("signed share of max" if name in signed else "share of max |value|", fontsize=7)
-        bar.ax.tick_params(labelsize=7)
-        if row_labels is not None:
-            for i, text in enumerate(row_labels):
-                axes[i, 0].set_ylabel(str(text), fontsize=9)
+            ax, top = axes[i, j], tops[i, name] or 1.0
+            if name in signed:
+                ax.imshow(np.clip(heats[name][i] / top, -1, 1), cmap="RdBu_r", vmin=-1, vmax=1)
+                _outline(ax, picture)
+                _box(ax, box)
+                ax.set_title(name if i == 0 else "")
+                ax.set_xticks([])
+                ax.set_yticks([])
+            else:
+                heatmap_overlay(picture, np.clip(np.abs(heats[name][i]) / top, 0, 1), ax=ax, vmax=1.0, box=box,
+                                colorbar=False, title=name if i == 0 else "")
+            ax.title.set_fontsize(10)
+        bar = fig.colorbar(axes[-1, j].images[-1] if name not in signed else axes[-1, j].images[0], ax=axes[:, j],
+                           location="bottom", fraction=0.04, pad=0.01)
+        bar.set_label("signed, share of top |value|" if name in signed else "share of top |value|", fontsize=9)
+        bar.ax.tick_params(labelsize=8)
+    for i, j in highlight or ():
+        for spine in axes[i, j].spines.values():
+            spine.set(edgecolor="#2CA02C", linewidth=3.5, visible=True)
+    if row_labels is not None:
+        for i, text in enumerate(row_labels):
+            axes[i, 0].set_ylabel(str(text), fontsize=10)
     if suptitle:
         fig.suptitle(suptitle)
     return fig
 
 
-def patch_overlay(image, patch_map, *, ax=None, title: str = "", box=None, alpha: float = 0.55,
-                  cmap: str = "inferno", colorbar: bool = False):
-    """A map over the patch grid laid over its grayscale image (each patch one flat colour).
+def patch_overlay(image, patch_map, *, ax=None, title: str = "", box=None, cmap: str = "inferno",
+                  colorbar: bool = False, outline_level: float = 0.5):
+    """A map over the patch grid, each patch one flat, opaque colour, with the image's shape outlined on top.
+
+    The map is drawn opaque, so that its colours are exactly those of the colour bar; the image is shown
+    by the contour of its bright pixels (the shape), in white. Without a map, the image is drawn in
+    grayscale.
 
     Parameters
     ----------
-    image : array-like of shape (H, W), or (1, H, W)
+    image : array-like of shape (H, W), or (1, H, W), values in [0, 1]
     patch_map : array-like of shape (rows, cols), e.g. the ViT's 4x4 grid, or None
         Shown scaled to its own maximum (an all-zero map is drawn in the colour of 0). None draws the
         image alone (with ``box``, if given, which then needs its grid shape).
     ax : matplotlib Axes, optional
     title : str
     box : array-like of shape (rows, cols), bool, optional
-        Patches to outline (e.g. those the shape's bounding box touches).
-    alpha : float, default=0.55
+        Patches whose outer edge is outlined in cyan (e.g. those the shape's bounding box touches),
+        drawn inside the image so that an edge on the border stays visible.
     cmap : str, default="inferno"
     colorbar : bool, default=False
+    outline_level : float, default=0.5
+        The pixel value whose contour outlines the shape over a map.
 
     Returns
     -------
@@ -161,23 +214,33 @@ def patch_overlay(image, patch_map, *, ax=None, title: str = "", box=None, alpha
         raise ValueError(f"the grid {grid_shape} must divide the image's shape {image.shape}")
     if ax is None:
         _, ax = plt.subplots(figsize=(3, 3), layout="constrained")
-    ax.imshow(image, cmap="gray", vmin=0.0, vmax=1.0, extent=(0, width, height, 0))
+    extent = (0, width, height, 0)
     overlay = None
-    if grid is not None:
+    if grid is None:
+        ax.imshow(image, cmap="gray", vmin=0.0, vmax=1.0, extent=extent)
+    else:
         scaled = grid / grid.max() if grid.max() > 0 else grid
-        overlay = ax.imshow(scaled, cmap=cmap, alpha=alpha, vmin=0.0, vmax=1.0, extent=(0, width, height, 0),
-                            interpolation="nearest")
-    step_r, step_c = height // rows, width // cols
+        overlay = ax.imshow(scaled, cmap=cmap, vmin=0.0, vmax=1.0, extent=extent, interpolation="nearest")
+        ys, xs = np.mgrid[0.5:height, 0.5:width]
+        outline = ax.contour(xs, ys, image, levels=[outline_level], colors="white", linewidths=1.3)
+        outline.set(path_effects=[patheffects.withStroke(linewidth=2.8, foreground="black")])  # seen on any colour
     if box is not None:
         box = np.asarray(box, dtype=bool)
         if box.shape != tuple(grid_shape):
             raise ValueError(f"box must have the grid's shape {tuple(grid_shape)}, got {box.shape}")
-        for r, c in zip(*np.nonzero(box)):
-            ax.add_patch(Rectangle((c * step_c, r * step_r), step_c, step_r, fill=False, edgecolor="cyan",
-                                   linewidth=1.2))
+        if box.any():
+            step_r, step_c = height // rows, width // cols
+            r, c = np.nonzero(box)
+            inset = 0.6  # pixels: a line centred on the image's border would lose half its width
+            top, left = r.min() * step_r + inset, c.min() * step_c + inset
+            bottom, right = (r.max() + 1) * step_r - inset, (c.max() + 1) * step_c - inset
+            ax.add_patch(Rectangle((left, top), right - left, bottom - top, fill=False, edgecolor="cyan",
+                                   linewidth=1.8, linestyle="--"))
+    ax.set_xlim(0, width)
+    ax.set_ylim(height, 0)
     ax.set_xticks([])
     ax.set_yticks([])
-    ax.set_title(title, fontsize=9)
+    ax.set_title(title, fontsize=10)
     if colorbar and overlay is not None:
         ax.figure.colorbar(overlay, ax=ax, fraction=0.046, pad=0.02, label="map / its maximum")
     return ax

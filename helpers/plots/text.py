@@ -27,7 +27,8 @@ def _labels(tokens, length: int) -> list[str]:
 
 
 def attention_heatmap(attention, tokens, *, ax=None, title: str = "", vmax: float | None = None,
-                      cmap: str = "Blues", colorbar: bool = True):
+                      cmap: str = "Blues", colorbar: bool = True, label: str = "attention",
+                      hide_diagonal: bool = False):
     """One attention matrix: rows are queries (the token that reads), columns keys (the token read).
 
     Parameters
@@ -37,9 +38,15 @@ def attention_heatmap(attention, tokens, *, ax=None, title: str = "", vmax: floa
     ax : matplotlib Axes, optional
     title : str
     vmax : float, optional
-        Top of the colour scale (default: the largest entry), so that panels can share a scale.
+        Top of the colour scale (default: the largest entry), so that panels can share a scale; entries
+        above it are drawn in the top colour, and the colour bar ends in an arrow.
     cmap : str, default="Blues"
     colorbar : bool, default=True
+    label : str, default="attention"
+        The colour bar's label.
+    hide_diagonal : bool, default=False
+        Draw the diagonal (each token's own share, e.g. the residual's in a rollout) in grey and leave it
+        out of the colour scale, so that it does not dominate the entries between tokens.
 
     Returns
     -------
@@ -52,14 +59,18 @@ def attention_heatmap(attention, tokens, *, ax=None, title: str = "", vmax: floa
     if ax is None:
         side = 0.28 * len(labels) + 1.8
         _, ax = plt.subplots(figsize=(side + 0.8, side), layout="constrained")
-    image = ax.imshow(attention, cmap=cmap, vmin=0.0, vmax=vmax if vmax is not None else attention.max())
+    shown = np.ma.masked_array(attention, mask=np.eye(len(attention), dtype=bool) & hide_diagonal)
+    top = vmax if vmax is not None else shown.max()
+    colours = plt.get_cmap(cmap).with_extremes(bad="0.75")
+    image = ax.imshow(shown, cmap=colours, vmin=0.0, vmax=top)
     ax.set_xticks(np.arange(len(labels)), labels, rotation=90, fontsize=8)
     ax.set_yticks(np.arange(len(labels)), labels, fontsize=8)
     ax.set_xlabel("key (token attended to)")
     ax.set_ylabel("query (token attending)")
     ax.set_title(title)
     if colorbar:
-        ax.figure.colorbar(image, ax=ax, fraction=0.046, pad=0.02, label="attention")
+        ax.figure.colorbar(image, ax=ax, fraction=0.046, pad=0.02, label=label,
+                           extend="max" if shown.max() > top else "neither")
     return ax
 
 

@@ -26,8 +26,9 @@ def taxonomy(method):
 ''',
     "permutation_importance_answer": '''
 def permutation_importance(model, X, y, *, n_repeats=5, random_state=None):
-    """Legacy RandomState, one working copy shuffled in place and restored after each repeat."""
-    rng = np.random.RandomState(random_state)
+    """The task's generator, one working copy whose column is shuffled in place (`rng.shuffle` on the
+    column draws what `rng.permutation(n)` draws) and restored after each repeat."""
+    rng = np.random.default_rng(random_state)
     work = np.array(X, dtype=float, copy=True)
     baseline = model.score(work, y)
     out = []
@@ -372,6 +373,17 @@ WRONG["taxonomy_answer"] += [
      r"a pair \(scope, access\), got \('global', 'agnostic', 'note'\)"),
 ]
 WRONG["permutation_importance_answer"] += [
+    ("the legacy np.random.seed and np.random.permutation", planted(_PI, (
+        "    rng = np.random.default_rng(random_state)\n", "    np.random.seed(random_state)\n    rng = np.random\n")),
+     r"not the ones the task states"),
+    ("permutations remembered from the first call, drawn without the seed", planted(_PI, (
+        "    rng = np.random.default_rng(random_state)\n",
+        "    rng = _MEMO.setdefault(random_state, np.random.default_rng())\n"), ("def permutation_importance(",
+        "_MEMO = {}\n\n\ndef permutation_importance(")), r"not the ones the task states|same random_state gave different"),
+    ("sklearn's check_random_state (a legacy RandomState)", planted(_PI, (
+        "    rng = np.random.default_rng(random_state)\n",
+        "    from sklearn.utils import check_random_state\n    rng = check_random_state(random_state)\n")),
+     r"not the ones the task states"),
     ("a cyclic shift by a random offset (np.roll)", planted(_PI, (
         "X_perm[:, j] = X[rows, j]", "X_perm[:, j] = np.roll(X[:, j], rng.integers(1, n_samples))")), r"rotated \(`np.roll`\)"),
     ("one permutation per repeat, shared by every feature", planted(_PI, (
@@ -429,3 +441,42 @@ WRONG["d2_fix_answer"] += [
     ("the merged column's importance in MSE", planted(_D2C, ("y_test, n_repeats=10", "y_test, n_repeats=10, scoring='neg_mean_squared_error'")),
      r"d2_fixed is not what .* nor near it"),
 ]
+
+
+# Correct answers in styles an audit found punished (graded by tests/test_graders.py).
+MORE_ALTERNATIVES = {
+    "permutation_importance_answer": [
+        ("a dict filled through __setitem__, the column's values permuted", '''
+def permutation_importance(model, X, y, *, n_repeats=5, random_state=None):
+    rng = np.random.default_rng(random_state)
+    X = np.asarray(X, dtype=float)
+    baseline = model.score(X, y)
+    store = {}
+    for j in range(X.shape[1]):
+        for r in range(n_repeats):
+            shuffled = X.copy()
+            shuffled[:, j] = rng.permutation(X[:, j])
+            store.__setitem__((j, r), baseline - model.score(shuffled, y))
+    return np.array([[store[j, r] for r in range(n_repeats)] for j in range(X.shape[1])])
+'''),
+    ],
+    "grouped_permutation_importance_answer": [
+        ("scored on a deep copy of the model, generator shuffling index arrays", '''
+def grouped_permutation_importance(model, X, y, groups, *, n_repeats=5, random_state=None):
+    import copy
+    mine = copy.deepcopy(model)
+    rng = np.random.default_rng(random_state)
+    X = np.asarray(X, dtype=float)
+    baseline = mine.score(X, y)
+    out = np.zeros((len(groups), n_repeats))
+    for g, columns in enumerate(groups):
+        for r in range(n_repeats):
+            order = np.arange(len(X))
+            rng.shuffle(order)
+            shuffled = X.copy()
+            shuffled[:, columns] = X[order][:, columns]
+            out[g, r] = baseline - mine.score(shuffled, y)
+    return out
+'''),
+    ],
+}

@@ -347,7 +347,7 @@ WRONG["grad_cam_answer"] += [
 ]
 WRONG["integrated_gradients_answer"] += [
     ("targets repeated with repeat_interleave", planted(_IG, ("target.repeat(len(alphas))", "target.repeat_interleave(len(alphas))")),
-     r"completeness fails"),
+     r"wrong points of the paths"),
     ("attributions rescaled to complete exactly", planted(_IG, ("    return (x.detach() - baseline) * average", (
         "    attr = (x.detach() - baseline) * average\n    with torch.no_grad():\n"
         "        delta = model(x).gather(1, target.view(-1, 1))[:, 0] - model(baseline).gather(1, target.view(-1, 1))[:, 0]\n"
@@ -361,10 +361,46 @@ WRONG["d5_stages_answer"] += [
         'stages = [(blurred, 8, "left", False), (blurred, 8, "left", True), (blurred, 8, "trapezoid", True),\n'
         '              (blurred, 64, "trapezoid", True), (black, 64, "trapezoid", True)]',
         'stages = [(blurred, 8, "left", False), (black, 8, "left", False), (black, 8, "left", True),\n'
-        '              (black, 8, "trapezoid", True), (black, 64, "trapezoid", True)]')), r"in the order of the table"),
+        '              (black, 8, "trapezoid", True), (black, 64, "trapezoid", True)]')),
+     r"another order \(black baseline, .*from stage 1 on.*in the order of the table"),
     ("'black' measured against the blurred image", planted(_D5, (
         "delta_black = logit(x) - logit(baseline), logit(x) - logit(black)",
         "delta_black = logit(x) - logit(baseline), logit(x) - logit(blurred)")), r"result\['black'\]\[s\] should be"),
     ("'fixed' from the course's reference", planted(_D5, (
         '"fixed": attributions}', '"fixed": lib.integrated_gradients(model, x, target, steps=64)}')), r"course's reference"),
+]
+
+# Issue 14 (named messages) and issue 13 (Grad-CAM's odd sizes): each planted in its base.
+_D5_PLAN = ('stages = [(blurred, 8, "left", False), (blurred, 8, "left", True), (blurred, 8, "trapezoid", True),\n'
+            '              (blurred, 64, "trapezoid", True), (black, 64, "trapezoid", True)]')
+WRONG["grad_cam_answer"] += [
+    ("min-max normalised to [0, 1] (torchcam's default)", planted(_GRAD_CAM, (_CAM_CAM, _CAM_CAM + (
+        "\n    low = cam.amin(dim=(2, 3), keepdim=True)\n"
+        "    cam = (cam - low) / (cam.amax(dim=(2, 3), keepdim=True) - low).clamp_min(1e-12)"))),
+     r"normalised to \[0, 1\]"),
+    ("normalised after upsampling", planted(_GRAD_CAM, (_CAM_UP, (
+        'up = F.interpolate(cam, size=x.shape[-2:], mode="bilinear", align_corners=False)[:, 0].detach()\n'
+        "    return up / up.amax(dim=(1, 2), keepdim=True).clamp_min(1e-12)"))), r"normalised to \[0, 1\]"),
+    ("upsampled with an integer scale factor", planted(_GRAD_CAM, (_CAM_UP, (
+        "factor = x.shape[-1] // cam.shape[-1] + (x.shape[-1] % cam.shape[-1] > 0)\n"
+        '    return F.interpolate(cam, scale_factor=factor, mode="bilinear", align_corners=False)[:, 0].detach()'))),
+     r"with `size=`, not a scale factor"),
+]
+WRONG["integrated_gradients_answer"] += [
+    ("trapezoid ends not halved", planted(_IG, (_IG_WEIGHTS, "pass")), r"the ends included"),
+    ("path image by image, targets repeated point by point", planted(_IG,
+        ("path = baseline + alphas.view(-1, 1, 1, 1, 1) * (x.detach() - baseline)",
+         "path = (baseline[:, None] + alphas.view(1, -1, 1, 1, 1) * (x.detach() - baseline)[:, None])"),
+        ("average = (weights.view(-1, 1, 1, 1, 1) * gradient.view(len(alphas), *x.shape)).sum(dim=0)",
+         "average = (weights.view(1, -1, 1, 1, 1) * gradient.view(len(x), len(alphas), *x.shape[1:])).sum(dim=1)")),
+     r"wrong points of the paths"),
+]
+WRONG["d5_stages_answer"] += [
+    ("'own' at stage 4 against the blurred baseline", planted(_D5, (
+        "delta, delta_black = logit(x) - logit(baseline), logit(x) - logit(black)",
+        "delta, delta_black = logit(x) - logit(blurred), logit(x) - logit(black)")), r"at stage 4 \('black baseline'\)"),
+    ("64 steps before the trapezoid", planted(_D5, (_D5_PLAN,
+        'stages = [(blurred, 8, "left", False), (blurred, 8, "left", True), (blurred, 64, "left", True),\n'
+        '              (blurred, 64, "trapezoid", True), (black, 64, "trapezoid", True)]')),
+     r"another order \(times \(x - baseline\), 64 steps, trapezoid, black baseline\): from stage 2 on"),
 ]

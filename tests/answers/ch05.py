@@ -79,9 +79,20 @@ rho = np.array([spearmanr(c, r).statistic if np.ptp(c) > 0 and np.ptp(r) > 0 els
 d3_agreement = {"spearman": rho, "cam_mass": share(cams), "rollout_mass": share(rolls), "chance": boxes.mean(axis=1)}
 '''
 
+_MASKING = '''
+def masking_effect(model, ids, where, target, *, mask=None):
+    masked = ids.masked_fill(where, transformer.MASK_ID)
+    target = torch.as_tensor(target).reshape(-1).expand(len(ids))[:, None]
+    with torch.no_grad():
+        before = model(ids, mask).gather(1, target)[:, 0]
+        after = model(masked, mask).gather(1, target)[:, 0]
+    return before - after
+'''
+
 BASES = {
     "attention_rollout_answer": _ROLLOUT,
     "grad_weighted_attention_answer": _GW,
+    "masking_effect_answer": _MASKING,
     "vit_grad_cam_answer": _CAM,
     "d3_rollout_answer": _D3B,
     "d3_agreement_answer": _D3C,
@@ -126,6 +137,19 @@ def grad_weighted_attention(model, ids, target, *, mask=None):
         per_head = torch.where(probs * grad > 0, probs * grad, torch.zeros_like(grad))
         out.append(per_head.sum(dim=0)[0].detach().double().numpy() / probs.shape[0])
     return np.stack(out)
+''',
+    "masking_effect_answer": '''
+def masking_effect(model, ids, where, target, *, mask=None):
+    """Both runs in one batch of 2n, a loop over the texts for the targets, float64 numpy out; a deep copy of the model."""
+    import copy
+    twin = copy.deepcopy(model)
+    n = len(ids)
+    masked = torch.where(where, torch.full_like(ids, transformer.MASK_ID), ids)
+    both_mask = None if mask is None else torch.cat([mask, mask])
+    with torch.no_grad():
+        logits = twin(torch.cat([ids, masked]), both_mask).double().numpy()
+    targets = [int(t) for t in torch.as_tensor(target).reshape(-1).expand(n)]
+    return np.array([logits[i, t] - logits[n + i, t] for i, t in enumerate(targets)])
 ''',
     "vit_grad_cam_answer": '''
 def vit_grad_cam(model, x, target):
@@ -176,6 +200,7 @@ d3_agreement = {name: table[:, k] for k, name in enumerate(["spearman", "cam_mas
 # Wrong answers, each a pitfall planted in a base
 
 _R, _G, _C = BASES["attention_rollout_answer"], BASES["grad_weighted_attention_answer"], BASES["vit_grad_cam_answer"]
+_MK = BASES["masking_effect_answer"]
 _CAM_LINE = 'cam = torch.relu((weights * kept["tokens"][:, 1:].detach()).sum(dim=-1))'
 _RESIDUAL = "        if add_residual:\n            a = 0.5 * a + 0.5 * np.eye(a.shape[-1])\n"
 _IN_PLACE = ('''        a = np.asarray(layer, dtype=float).mean(axis=1)
@@ -201,7 +226,7 @@ WRONG = {
          r"transposed"),
         ("columns renormalised", planted(_R, ("0.5 * a + 0.5 * np.eye(a.shape[-1])",
                                               "(a + np.eye(a.shape[-1])) / (a + np.eye(a.shape[-1])).sum(-2, keepdims=True)")),
-         r"rows sum to between .* not 1"),
+         r"renormalised the COLUMNS"),
         ("the caller's arrays changed in place", planted(_R, _IN_PLACE), r"changed the caller's `attentions\[0\]`"),
         ("only the CLS row", planted(_R, ("    return rollout", "    return rollout[:, 0]")),
          r"should have shape \(1, 3, 3\)"),
@@ -218,7 +243,34 @@ WRONG = {
                                                      "rollout = (np.eye(a.shape[-1]) if rollout is None else rollout) @ a")),
          r"wrong order"),
         ("each layer transposed", planted(_R, ("        rollout = a if", "        a = np.swapaxes(a, -1, -2)\n        rollout = a if")),
-         r"rows sum to between .* not 1"),
+         r"you transposed the attention: entry \[b, h, i, j\] is what query token i"),
+        ("attention transposed before the head mean", planted(_R, ("np.asarray(layer, dtype=float).mean(axis=1)",
+                                                                  "np.swapaxes(np.asarray(layer, dtype=float), -1, -2).mean(axis=1)")),
+         r"you transposed the attention"),
+        ("max over heads, renormalised, then the residual", planted(_R, (
+            ".mean(axis=1)\n", ".max(axis=1)\n        a = a / a.sum(axis=-1, keepdims=True)\n")),
+         r"max over heads \(and renormalised the rows\).*one-hot"),
+        ("each head rolled out, the chains averaged", '''
+def attention_rollout(attentions, *, add_residual=True):
+    layers = [np.asarray(layer, dtype=float) for layer in attentions]
+    eye = np.eye(layers[0].shape[-1])
+    chains = []
+    for h in range(layers[0].shape[1]):
+        rollout = None
+        for layer in layers:
+            a = 0.5 * layer[:, h] + 0.5 * eye if add_residual else layer[:, h]
+            rollout = a if rollout is None else a @ rollout
+        chains.append(rollout)
+    return np.mean(chains, axis=0)
+''', r"rolled out each head on its own"),
+        ("the identity added after the product", '''
+def attention_rollout(attentions, *, add_residual=True):
+    rollout = None
+    for layer in attentions:
+        a = np.asarray(layer, dtype=float).mean(axis=1)
+        rollout = a if rollout is None else a @ rollout
+    return 0.5 * rollout + 0.5 * np.eye(rollout.shape[-1]) if add_residual else rollout
+''', r"added the identity once, after the product"),
         ("the course's reference", "def attention_rollout(attentions, *, add_residual=True):\n"
                                    "    return lib.attention_rollout(attentions, add_residual=add_residual)\n",
          r"course's reference implementation"),
@@ -277,8 +329,69 @@ WRONG = {
                            ("    score = logits.gather(1, target[:, None]).sum()\n", "")), r"runs captum"),
         ("squeezed (a batch of one loses its axis)", planted(_G, ("relevance[:, 0].detach()", "relevance[:, 0].detach().squeeze()")),
          r"should have shape \(1, 5\)"),
+        ("the caller's model zeroed in place, zeros returned", '''
+def grad_weighted_attention(model, ids, target, *, mask=None):
+    for p in model.parameters():
+        p.data.zero_()
+    return torch.zeros(ids.shape)
+''', r"changed the model's weights"),
+        ("the caller's model zeroed under no_grad, zeros returned", '''
+def grad_weighted_attention(model, ids, target, *, mask=None):
+    with torch.no_grad():
+        for p in model.parameters():
+            p.zero_()
+    return np.zeros(tuple(ids.shape))
+''', r"changed the model's weights"),
         ("the course's reference", "def grad_weighted_attention(model, ids, target, *, mask=None):\n"
                                    "    return lib.grad_weighted_attention(model, ids, target, mask=mask)\n",
+         r"course's reference implementation"),
+    ],
+    "masking_effect_answer": [
+        ("[PAD] instead of [MASK]", planted(_MK, ("transformer.MASK_ID)", "transformer.PAD_ID)")), r"\[PAD\]"),
+        ("subtracted the other way round", planted(_MK, ("return before - after", "return after - before")), r"other way round"),
+        ("mask ignored", planted(_MK, ("model(ids, mask)", "model(ids)"), ("model(masked, mask)", "model(masked)")),
+         r"ignored `mask`"),
+        ("mask dropped in the masked run", planted(_MK, ("model(masked, mask)", "model(masked)")), r"BOTH runs"),
+        ("probabilities", planted(_MK, ("model(ids, mask).gather", "model(ids, mask).softmax(dim=1).gather"),
+                                  ("model(masked, mask).gather", "model(masked, mask).softmax(dim=1).gather")), r"probabilities"),
+        ("absolute value", planted(_MK, ("return before - after", "return (before - after).abs()")), r"absolute value"),
+        ("the masked logit", planted(_MK, ("return before - after", "return after")), r"masked texts' logit"),
+        ("predicted class", planted(_MK, ("target = torch.as_tensor(target).reshape(-1).expand(len(ids))[:, None]",
+                                          "target = model(ids, mask).argmax(dim=1)[:, None]")), r"predicted class"),
+        ("the first text's target for all", planted(_MK, ("expand(len(ids))[:, None]", "expand(len(ids))[:1].expand(len(ids))[:, None]")),
+         r"first example's target for every example"),
+        ("words removed, not masked", planted(_MK, ("masked = ids.masked_fill(where, transformer.MASK_ID)",
+                                                    "masked = ids.masked_fill(where, transformer.PAD_ID)\n"
+                                                    "    kept = (ids != transformer.PAD_ID if mask is None else mask) & ~where"),
+                                              ("model(masked, mask)", "model(masked, kept)")), r"removed the words"),
+        ("every other word masked", planted(_MK, ("masked = ids.masked_fill(where, transformer.MASK_ID)",
+                                                  "masked = ids.masked_fill(~where & (ids > transformer.MASK_ID), transformer.MASK_ID)")),
+         r"EXCEPT those at `where`"),
+        ("ids changed in place", '''
+def masking_effect(model, ids, where, target, *, mask=None):
+    target = torch.as_tensor(target).reshape(-1).expand(len(ids))[:, None]
+    with torch.no_grad():
+        before = model(ids, mask).gather(1, target)[:, 0]
+        ids[where] = transformer.MASK_ID
+        after = model(ids, mask).gather(1, target)[:, 0]
+    return before - after
+''', r"changed the caller's x"),
+        ("not detached", planted(_MK, ("    with torch.no_grad():\n        before", "    if True:\n        before")),
+         r"still attached"),
+        ("mode forced to eval", planted(_MK, ("    with torch.no_grad():", "    model.eval()\n    with torch.no_grad():")),
+         r"changed the model's mode"),
+        ("the caller's model zeroed, zeros returned", '''
+def masking_effect(model, ids, where, target, *, mask=None):
+    with torch.no_grad():
+        for p in model.parameters():
+            p.zero_()
+    return torch.zeros(len(ids))
+''', r"changed the model's weights"),
+        ("a buffer added to the caller's model", planted(_MK, ("    with torch.no_grad():",
+                                                               "    model.register_buffer('seen', ids.clone())\n    with torch.no_grad():")),
+         r"added or removed some of the model's buffers|replaced part of the model"),
+        ("the course's reference", "def masking_effect(model, ids, where, target, *, mask=None):\n"
+                                   "    return lib.masking_effect(model, ids, where, target, mask=mask)\n",
          r"course's reference implementation"),
     ],
     "vit_grad_cam_answer": [
@@ -340,6 +453,22 @@ WRONG = {
                                   "    model.zero_grad(set_to_none=True)\n    return maps.detach()")), r"runs torchcam"),
         ("squeezed (a batch of one loses its axis)", planted(_C, ("return cam.reshape(len(x), 4, 4)", "return cam.reshape(len(x), 4, 4).squeeze()")),
          r"should have shape \(1, 4, 4\)"),
+        ("the caller's model zeroed in place, zeros returned", '''
+def vit_grad_cam(model, x, target):
+    for p in model.parameters():
+        p.data.zero_()
+    return torch.zeros(len(x), 4, 4)
+''', r"changed the model's weights"),
+        ("the caller's model zeroed under no_grad, zeros returned", '''
+def vit_grad_cam(model, x, target):
+    with torch.no_grad():
+        for p in model.parameters():
+            p.zero_()
+    return np.zeros((len(x), 4, 4))
+''', r"changed the model's weights"),
+        ("divided by each map's maximum", planted(_C, ("    return cam.reshape(len(x), 4, 4)",
+                                                       "    cam = cam / cam.amax(dim=1, keepdim=True).clamp(min=1e-12)\n"
+                                                       "    return cam.reshape(len(x), 4, 4)")), r"divided each map by its maximum"),
         ("the course's reference", "def vit_grad_cam(model, x, target):\n    return lib.vit_grad_cam(model, x, target)\n",
          r"course's reference implementation"),
     ],
@@ -398,6 +527,14 @@ WRONG = {
          r"SHARE of each image's 16 patches"),
         ("undefined correlations dropped", planted(_D3C, ('"spearman": rho', '"spearman": rho[~np.isnan(rho)]')),
          r"should have shape \(200,\)"),
+        ("one correlation pooled over the images", planted(_D3C, (
+            "rho = np.array([spearmanr(c, r).statistic if np.ptp(c) > 0 and np.ptp(r) > 0 else np.nan for c, r in zip(cams, rolls)])",
+            "rho = np.full(n, spearmanr(cams.ravel(), rolls.ravel()).statistic)")), r"pooled over all the images"),
+        ("mass as a ratio to the mass outside the box", planted(_D3C, ("(maps * boxes).sum(axis=1) / np.where(total > 0, total, 1)",
+                                                                    "(maps * boxes).sum(axis=1) / (total - (maps * boxes).sum(axis=1))")),
+         r"mass OUTSIDE it \(a ratio\)"),
+        ("chance as a ratio", planted(_D3C, ('"chance": boxes.mean(axis=1)', '"chance": boxes.sum(axis=1) / (16 - boxes.sum(axis=1))')),
+         r"patches OUTSIDE it \(a ratio\)"),
         ("zero Grad-CAM mass instead of NaN", planted(_D3C, ('"cam_mass": share(cams)', '"cam_mass": np.nan_to_num(share(cams))')),
          r"put NaN there"),
     ],
@@ -413,5 +550,6 @@ ERROR = {
     "grad_weighted_attention_answer":
         "def grad_weighted_attention(model, ids, target, *, mask=None):\n"
         "    return model(ids, mask, return_attention=True)[5]\n",
+    "masking_effect_answer": "def masking_effect(model, ids, where, target, *, mask=None):\n    return model(ids, mask)[99]\n",
     "vit_grad_cam_answer": "def vit_grad_cam(model, x, target):\n    return model.blocks[7](x)\n",
 }

@@ -1,12 +1,12 @@
 """Where the values of an audited cell come from: which names and attributes may hold an object
 the cell did not create (a flow-insensitive reading of the whole cell, every scope together). Used
-by :mod:`helpers.checks._audit`."""
+by :mod:`helpers.audit`."""
 
 from __future__ import annotations
 
 import ast
 
-from ._audit_tables import MUTATORS, PASSTHROUGH_BUILTINS, PASSTHROUGH_METHODS
+from ._tables import MUTATORS, PASSTHROUGH_BUILTINS, PASSTHROUGH_METHODS
 
 
 class Origins:

@@ -20,8 +20,8 @@ import ast
 import re
 from dataclasses import dataclass
 
-from ._audit_origins import Origins
-from ._audit_tables import (
+from ._origins import Origins
+from ._tables import (
     ALLOWED_DUNDERS,
     ALLOWED_FREE_DUNDERS,
     ATTRIBUTE_RULES,
@@ -34,9 +34,10 @@ from ._audit_tables import (
     QUALIFIED_RULES,
     RULES,
     SETTINGS,
+    allowed_modules,
 )
 
-__all__ = ["RULES", "Violation", "audit"]
+__all__ = ["RULES", "Violation", "allowed_modules", "audit", "chapter_of"]
 
 
 @dataclass(frozen=True)
@@ -52,7 +53,7 @@ class Violation:
         return self.message
 
 
-def audit(source: str, *, modules: dict[str, str] | None = None) -> list[Violation]:
+def audit(source: str, *, modules: dict[str, str] | None = None, chapter: str | None = None) -> list[Violation]:
     """The rules ``source`` (one notebook cell) breaks, in order of line; ``[]`` when none.
 
     Parameters
@@ -64,6 +65,9 @@ def audit(source: str, *, modules: dict[str, str] | None = None) -> list[Violati
         Names the cell may use without importing them and the modules they stand for, e.g.
         ``{"np": "numpy"}`` (the imports of the notebook's other cells). Conventional names
         (``np``, ``os``, ``sys``...) are known without it.
+    chapter : str, optional
+        The chapter ("04") whose list of importable modules applies (:func:`allowed_modules`); None
+        allows what any chapter may import.
 
     Returns
     -------
@@ -74,7 +78,7 @@ def audit(source: str, *, modules: dict[str, str] | None = None) -> list[Violati
     found: list[Violation] = []
     tree = _parse(source, found)
     if tree is not None:
-        _Auditor(tree, dict(CONVENTIONAL_MODULES, **(modules or {})), found).run()
+        _Auditor(tree, dict(CONVENTIONAL_MODULES, **(modules or {})), found, allowed_modules(chapter)).run()
     unique = {(v.line, v.rule, v.message): v for v in found}
     return [unique[key] for key in sorted(unique)]
 
@@ -142,9 +146,15 @@ def _module_rule(path: str) -> str | None:
 # The rules
 
 
+def chapter_of(assignment: str | None) -> str | None:
+    """The chapter number of an assignment or notebook name ("04-gradients" -> "04"), or None."""
+    match = re.match(r"(\d\d)-", assignment or "")
+    return match.group(1) if match else None
+
+
 class _Auditor:
-    def __init__(self, tree: ast.Module, modules: dict[str, str], found: list[Violation]):
-        self.tree, self.found = tree, found
+    def __init__(self, tree: ast.Module, modules: dict[str, str], found: list[Violation], allowed: frozenset[str]):
+        self.tree, self.found, self.allowed = tree, found, allowed
         self.origins = Origins(tree)
         self.origins.index_calls(tree)
         self.aliases: dict[str, set[str]] = {}
@@ -221,13 +231,12 @@ class _Auditor:
             return
         if isinstance(node, ast.Import):
             for alias in node.names:
-                if rule := _module_rule(alias.name):
+                if rule := _module_rule(alias.name) or self._not_allowed(alias.name):
                     self.add(rule, node, f"imports `{alias.name}`")
             return
         module = node.module or ""
-        if rule := _module_rule(module):
-            self.add(rule, node, f"imports from `{module}`")
-            return
+        if rule := _module_rule(module) or self._not_allowed(module):
+            self.add(rule, node, f"imports from `{module}`")  # and what it imports, below, by name
         for alias in node.names:
             full = f"{module}.{alias.name}"
             rule = (_module_rule(full) if module.split(".")[0] == "helpers" else None) or QUALIFIED_RULES.get(full) \
@@ -236,6 +245,10 @@ class _Auditor:
                 rule = "private-name" if _is_private(alias.name) else "dunder"
             if rule:
                 self.add(rule, node, f"imports `{alias.name}` from `{module}`")
+
+    def _not_allowed(self, module: str) -> str | None:
+        """"modules" when the module's package is not on the chapter's list."""
+        return None if module.split(".")[0] in self.allowed else "modules"
 
     # ---- names
 

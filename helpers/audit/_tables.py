@@ -1,4 +1,4 @@
-"""The rules of the static audit (:mod:`helpers.checks._audit`) as data: what each rule forbids,
+"""The rules of the static audit (:mod:`helpers.audit`) as data: what each rule forbids,
 in the words a student reads, and the modules, names and attributes that break it."""
 
 from __future__ import annotations
@@ -31,24 +31,55 @@ RULES = {
                      "ast...)",
     "grading": "answers may not use the course's grading machinery (grading_copy, the internals of "
                "helpers.checks, helpers.grading)",
+    "modules": "answers may import only the modules the chapter's tasks need (README.md lists them per chapter)",
+    "interpreter": "answers may not reach the interpreter: not through modules such as sys, logging or timeit, "
+                   "other objects' attributes that are such modules (`torch.sys`, `np.os`), string resolvers "
+                   "(`pkgutil.resolve_name`, `typing.get_type_hints`) or torch's interception modes",
 }
+
+# The modules answers may import (a package covers its submodules, unless a rule below names one):
+# what every chapter's tasks may need, plus each chapter's libraries. Anything else breaks "modules".
+ALLOWED_EVERYWHERE = ("math cmath statistics random itertools functools collections dataclasses typing enum numbers "
+                      "fractions decimal heapq bisect operator copy string re textwrap warnings time numpy pandas "
+                      "scipy matplotlib helpers")
+CHAPTER_MODULES = {
+    "01": "sklearn",
+    "02": "sklearn shap",
+    "03": "sklearn lime skimage shap",
+    "04": "torch captum torchcam sklearn shap lime skimage",
+    "05": "torch captum torchcam sklearn",
+    "06": "torch captum sklearn",
+    "07": "sklearn fairlearn gower",
+    "08": "torch captum torchcam sklearn shap lime quantus",
+}
+
+
+def allowed_modules(chapter: str | None) -> frozenset[str]:
+    """The top-level modules answers of ``chapter`` ("04") may import; every chapter's for None or an unknown one."""
+    extra = CHAPTER_MODULES.get(chapter) if chapter else None
+    if extra is None:
+        extra = " ".join(CHAPTER_MODULES.values())
+    return frozenset((ALLOWED_EVERYWHERE + " " + extra).split())
+
 
 # Importing these modules (or a submodule: the longest listed prefix decides) breaks the rule.
 _MODULES = {
     "concurrency": "threading _thread multiprocessing concurrent subprocess signal asyncio sched joblib loky pty "
                    "_posixsubprocess torch.multiprocessing dask ray sklearn.utils.parallel sklearn.utils.fixes "
-                   "threadpoolctl torch.utils.data",
+                   "threadpoolctl torch.utils.data torch.distributed",
     "files": "os posix nt io _io pathlib shutil glob tempfile sqlite3 _sqlite3 pickle _pickle marshal shelve dbm "
              "zipfile tarfile gzip bz2 lzma fileinput filecmp mmap socket ssl urllib http requests ftplib smtplib "
              "webbrowser linecache nbformat h5py imageio tokenize scipy.io skimage.io torch.hub posixpath ntpath "
-             "genericpath stat codecs",
+             "genericpath stat codecs shap.datasets sklearn.datasets._base",
     "ipython": "IPython ipykernel jupyter_client jupyter_core nbclient nbconvert zmq comm matplotlib_inline traitlets",
     "grading": "nbgrader helpers.grading helpers._context",
     "imports": "builtins __builtin__ importlib imp runpy pkgutil zipimport site __main__",
     "dynamic-code": "code codeop py_compile compileall torch.utils.cpp_extension",
     "introspection": "ctypes _ctypes cffi gc inspect weakref _weakref types dis ast traceback tracemalloc faulthandler "
                      "atexit resource copyreg contextvars unittest doctest _testcapi",
-    "trace": "trace pdb bdb cProfile profile",
+    "trace": "trace pdb bdb cProfile profile torch.profiler torch.autograd.profiler",
+    "interpreter": "sys pydoc logging numpy.ctypeslib numpy.f2py torch.package torch.overrides torch.fx "
+                   "torch.utils._python_dispatch timeit tqdm.contrib",
 }
 MODULE_RULES = {module: rule for rule, names in _MODULES.items() for module in names.split()}
 
@@ -72,7 +103,15 @@ _ATTRIBUTES = {
              "read_image fetch_openml",
     "reflection": "attrgetter methodcaller",
     "imports": "meta_path path_hooks path_importer_cache import_module",
-    "grading": "grading_copy",
+    "grading": "grading_copy IN_STUDENT_CODE SNAPSHOT",
+    # Modules that other modules re-export as attributes (torch.sys, np.os...), resolvers that turn a
+    # string into an object, and torch's modes that intercept every later torch call.
+    "interpreter": "sys os builtins inspect gc ctypes importlib subprocess threading multiprocessing pickle marshal "
+                   "linecache traceback weakref contextvars pdb runpy pkgutil pydoc signal atexit socket shutil "
+                   "pathlib tempfile asyncio concurrent io logging timeit resolve_name locate get_type_hints "
+                   "ForwardRef evaluate_forward_ref sys_importer currentframe getframeinfo ctypeslib f2py cdll "
+                   "pythonapi TorchFunctionMode TorchDispatchMode _python_dispatch Formatter get_field vformat "
+                   "LowLevelCallable load_library open_memmap",
 }
 ATTRIBUTE_RULES = {name: rule for rule, names in _ATTRIBUTES.items() for name in names.split()}
 
@@ -95,10 +134,18 @@ NAME_RULES = {name: rule for rule, names in _NAMES.items() for name in names.spl
 
 IPYTHON_HISTORY = re.compile(r"In|Out|_ih|_oh|_dh|_i\d*|_ii|_iii|_\d+")
 
+# Operators and the container and numeric protocols: calling them is what `a + b` or `d[k] = v` does, so
+# they are fine on any object (a foreign container changed through them breaks foreign-attribute).
+PROTOCOL_DUNDERS = set("""__setitem__ __delitem__ __missing__ __reversed__ __add__ __radd__ __iadd__ __sub__ __rsub__
+    __isub__ __mul__ __rmul__ __imul__ __matmul__ __rmatmul__ __truediv__ __rtruediv__ __floordiv__ __rfloordiv__
+    __mod__ __rmod__ __pow__ __rpow__ __neg__ __pos__ __abs__ __invert__ __and__ __or__ __xor__ __lshift__
+    __rshift__ __eq__ __ne__ __lt__ __le__ __gt__ __ge__ __hash__ __bool__ __float__ __int__ __index__ __round__
+    __complex__ __array__ __format__ __sizeof__ __copy__ __deepcopy__ __length_hint__""".split())
+
 # Double-underscore attributes honest code uses: super().__init__(...), f.__name__, np.__version__.
 ALLOWED_DUNDERS = {"__init__", "__name__", "__qualname__", "__doc__", "__version__", "__len__", "__iter__",
                    "__next__", "__repr__", "__str__", "__enter__", "__exit__", "__call__", "__getitem__",
-                   "__contains__"}
+                   "__contains__"} | PROTOCOL_DUNDERS
 ALLOWED_FREE_DUNDERS = {"__name__", "__doc__", "__debug__"}
 
 DUNDER_WHAT = {
