@@ -18,7 +18,7 @@ from sklearn.base import BaseEstimator, ClassifierMixin
 
 from helpers.lib import ch06 as lib
 
-from ._calls import StudentError, call
+from ._calls import StudentError, as_float_array, call
 from ._core import Chapter, Exercise, Incorrect, choice
 from ._idioms import Pitfall, close, diagnose
 from ._torch import call_model, tensor_result
@@ -142,17 +142,6 @@ class SpyProbe(ClassifierMixin, BaseEstimator):
         return self.probe_.predict(X)
 
 
-def _probe_bed(seed, n, dims, n_types):
-    rng = np.random.default_rng(seed)
-    types = rng.permutation(np.arange(n) % n_types)
-    labels = rng.integers(0, 3, n_types)[types] if seed % 2 else rng.integers(0, 3, n)
-    acts = {}
-    for k, d in enumerate(dims):
-        X = rng.normal(size=(n, d)) + (k + 0.5) * np.eye(3, d)[labels] + 0.7 * rng.normal(size=(n_types, d))[types]
-        acts[f"layer{k}" if k % 2 else f"block.{k}"] = X
-    return acts, labels, lib.control_labels(types, seed)
-
-
 def _rows(X, seen):
     index = {row.tobytes(): i for i, row in enumerate(X)}
     found = [index.get(row.tobytes()) for row in seen]
@@ -187,7 +176,7 @@ def _check_log(log, acts, labels, control, folds):
 
 
 def _check_probe_layers(answer, *, seed=0, n=90, dims=(6, 9, 4), n_types=30, cv=3):
-    acts, labels, control = _probe_bed(seed, n, dims, n_types)
+    acts, labels, control = lib.probe_bed(seed, n, dims, n_types)
     given = {name: X.copy() for name, X in acts.items()}  # the answer may change its arguments in place
     log = _Log()
     result = call(answer, acts, labels, control_labels=control, cv=cv, random_state=seed + 1,
@@ -252,7 +241,7 @@ def _tcav_case(answer, model, layer, x, target, concept, random, derivative_orac
                 "gradient of the logit with respect to the activations.")],
         rtol=CAV_RTOL, otherwise="your derivatives are not d logit_target / d activations . CAV, one per input.")
     score = float(np.mean(derivatives > 0))
-    mine_score = call(lambda: float(np.asarray(result["score"], dtype=float)))
+    mine_score = float(as_float_array(result["score"], "your score", shape=()))
     diagnose(mine_score, score, [
         Pitfall("mean", lambda: float(np.mean(derivatives)), "your score is the mean directional derivative; the "
                 "TCAV score is the FRACTION of inputs whose derivative is positive."),
@@ -274,7 +263,7 @@ def _check_tcav_score(answer, *, seed=0, n=9, target=1):
     oracle = lambda net, cav: lib._layer_gradient(net, "relu1", x, 2)[1].flatten(1).double().numpy() @ cav  # noqa: E731
     pristine = copy.deepcopy(model)
     score = _tcav_case(answer, model, "relu1", x, 2, concept, random, oracle)
-    if abs(score - lib.captum_tcav(pristine, "relu1", x, 2, concept, random, model_id=f"check{seed}")) > 1e-9:
+    if abs(score - lib.captum_tcav(pristine, "relu1", x, 2, concept, random, model_id=f"check{seed}")["score"]) > 1e-9:
         raise Incorrect("your score differs from captum's TCAV sign count on the same CAV.")
 
 
@@ -311,6 +300,45 @@ def _check_tcav_significance(answer, *, seed=0, n_concept=10, n_random=12):
 # Drill D6
 
 
+def _d6_probe_expected(random_state):
+    from helpers.models import cnn
+    setup, out = lib.d6_setup(random_state), {}
+    for kind in ("shortcut", "clean"):
+        summary = lib.summarise(lib._capture(cnn.load_cnn(kind), list(lib.CNN_LAYERS), setup.probe_x))
+        folds = lib._folds(setup.watermarks, lib.PROBE_FOLDS, random_state)
+        out[kind] = [lib._cv_accuracy(lib.probe_estimator(), summary[name], setup.watermarks, folds)
+                     for name in lib.CNN_LAYERS]
+        out[f"{kind} on training rows"] = [float(np.mean(lib.probe_estimator().fit(summary[name], setup.watermarks)
+                                                         .predict(summary[name]) == setup.watermarks))
+                                           for name in lib.CNN_LAYERS]
+    return out
+
+
+def _check_d6_probe(probe, first, *, random_state=0):
+    layers = list(lib.CNN_LAYERS)
+    if not isinstance(probe, dict) or set(probe) != {"shortcut", "clean"} or \
+            any(not isinstance(probe[k], dict) or list(probe[k]) != layers for k in probe):
+        raise Incorrect(f"d6_probe should be a dict {{'shortcut': {{layer: accuracy}}, 'clean': {{...}}}} with the "
+                        f"layers {layers} in this order.")
+    if not isinstance(first, str) or first not in layers:
+        raise Incorrect(f"d6_first should be the name of a layer, one of {layers}.")
+    expected = _d6_probe_expected(random_state)
+    mine = as_float_array([[probe[k][name] for name in layers] for k in ("shortcut", "clean")], "d6_probe")
+    want = np.array([expected["shortcut"], expected["clean"]])
+    diagnose(mine, want, [
+        Pitfall("swapped", lambda: want[::-1], "your two models are swapped."),
+        Pitfall("training rows", lambda: np.array([expected["shortcut on training rows"],
+                                                   expected["clean on training rows"]]),
+                "you scored the probes on the rows they were fitted on; use lib.probe_layers, which scores "
+                "held-out folds.")],
+        rtol=1e-6, otherwise="d6_probe[kind][layer] is lib.probe_layers(summaries, d6.watermarks, "
+        "random_state=SEED)['accuracy'][layer] on the summaries (lib.summarise) of that CNN's layers on d6.probe_x.")
+    wanted = next((name for name, value in zip(layers, want[0]) if value >= lib.WATERMARK_READ), None)
+    if first != wanted:
+        raise Incorrect(f"d6_first should be the first layer of the SHORTCUT CNN, input side first, whose watermark "
+                        f"probe reaches lib.WATERMARK_READ = {lib.WATERMARK_READ}; yours is not.")
+
+
 def _d6_expected(random_state):
     from helpers.models import cnn
     setup = lib.d6_setup(random_state)
@@ -331,8 +359,8 @@ def _d6_expected(random_state):
 def _check_d6_changed(answer, *, random_state=0):
     if not isinstance(answer, dict) or set(answer) != {"shortcut", "clean"}:
         raise Incorrect("d6_changed should be a dict with the keys 'shortcut' and 'clean'.")
+    mine = as_float_array([answer["shortcut"], answer["clean"]], "d6_changed's values")
     expected = _d6_expected(random_state)
-    mine = np.array([float(answer["shortcut"]), float(answer["clean"])])
     want = np.array([expected["shortcut"], expected["clean"]])
     diagnose(mine, want, [
         Pitfall("swapped", lambda: want[::-1], "your two values are swapped."),
@@ -360,7 +388,7 @@ CHAPTER = Chapter("06", [
         "Outline: accuracy[name] = mean over folds of held-out accuracy; with control labels the same loop on them "
         "with the same folds; selectivity = accuracy - control.",
     ]),
-    Exercise("tcav_score", "6.3", "5. TCAV from scratch", _check_tcav_score, forbidden={"captum": "captum"}, hints=[
+    Exercise("tcav_score", "6.3", "6. TCAV from scratch", _check_tcav_score, forbidden={"captum": "captum"}, hints=[
         "Three steps: a CAV from a classifier on activations, a gradient of the target logit at the same layer, a "
         "fraction.",
         "CAV: flatten the layer's activations of concept (label 1) and random (label 0) inputs, fit "
@@ -368,17 +396,22 @@ CHAPTER = Chapter("06", [
         "torch.autograd.grad(picked logits summed, output).",
         "Outline: derivatives = gradients.flatten(1) @ cav; score = (derivatives > 0).mean().",
     ]),
-    Exercise("tcav_significance", "6.4", "5. TCAV from scratch", _check_tcav_significance, hints=[
+    Exercise("tcav_significance", "6.4", "6. TCAV from scratch", _check_tcav_significance, hints=[
         "scipy.stats has the two-sample test; which variance assumption does the task state?",
         "scipy.stats.ttest_ind(concept_scores, random_scores) (equal_var=True, two-sided): return its statistic and "
         "pvalue as floats.",
     ]),
-    Exercise("d6_changed", "D6 (a)", "Drill D6 · Decodable, but used?", _check_d6_changed, heading="the changes",
+    Exercise("d6_probe", "D6 (a)", "Drill D6 · Decodable, but used?", _check_d6_probe, heading="the probes",
+             hints=["Section 3 probed the watermark on lib.probe_images; do the same on d6.probe_x, model by model.",
+                    "For each CNN: lib.summarise(lib.capture_activations(model, lib.CNN_LAYERS, d6.probe_x)), then "
+                    "lib.probe_layers(that, d6.watermarks, random_state=SEED)['accuracy']; d6_first reads the "
+                    "shortcut CNN's dict in order and stops at the first value >= lib.WATERMARK_READ."]),
+    Exercise("d6_changed", "D6 (b)", "Drill D6 · Decodable, but used?", _check_d6_changed, heading="the changes",
              hints=["lib.inlp_directions on the drill's probing summaries at relu1, then lib.predictions_without on "
                     "the drill's test images, for each model; compare with the model's own predictions.",
                     "changed = (before != after).float().mean(), once with the shortcut CNN and once with the clean "
                     "one, each with its own directions."]),
-    Exercise("d6_why", "D6 (b)", "Drill D6 · Decodable, but used?", choice("ABCD"), heading="why",
+    Exercise("d6_why", "D6 (c)", "Drill D6 · Decodable, but used?", choice("ABCD"), heading="why",
              hints=["Where does the watermark come from, in both models' first layer?",
                     "A probe reads what is there; an intervention tells what the rest of the network reads."]),
 ])

@@ -1,31 +1,14 @@
-"""Chapter 06's library: probing and concepts (``from helpers.lib import ch06 as lib``).
-
-- The conventions every exercise states: the probe (:func:`probe_estimator`: standardisation then
-  ``LogisticRegression(C=PROBE_C, max_iter=PROBE_MAX_ITER)``), the folds (``StratifiedKFold(PROBE_FOLDS,
-  shuffle=True, random_state)`` on the task labels) and the CAV classifier (:func:`cav_estimator`).
-- Data: the probing images (:func:`probe_images`, watermarks drawn at random so that pattern and class
-  are independent), the per-layer summaries the probes read (:func:`summarise`: each channel averaged
-  over a 4x4 grid of cells), Hewitt & Liang's control task (:func:`control_labels`), a randomly
-  initialised copy of a model (:func:`random_copy`), the texts of the transformer (:func:`text_data`).
-- The reference implementations the cells after an exercise use, each ``@reference``:
-  :func:`capture_activations`, :func:`probe_layers`, :func:`tcav_score`, :func:`tcav_significance`.
-- Decodable vs used: :func:`probe_directions` and :func:`predictions_without` (project the probe's
-  directions out of a layer's activations and run the rest of the network).
-- TCAV's concept sets (:func:`watermark_concept`), captum's TCAV on the same CAVs
-  (:class:`LogisticCAV`, :func:`captum_tcav`), and the checks' test beds (:func:`random_cnn`,
-  :func:`linear_net`, :func:`random_inputs`).
-"""
+"""Probing: the probing images and their control task, the references for capturing activations and
+probing layers, and decodable vs used (removing a probe's directions from a layer)."""
 
 from __future__ import annotations
 
 import copy
-import tempfile
 from typing import NamedTuple
 
 import numpy as np
 import torch
 import torch.nn.functional as F
-from scipy import stats
 from sklearn.base import clone
 from sklearn.linear_model import LogisticRegression
 from sklearn.model_selection import StratifiedKFold
@@ -36,32 +19,30 @@ from torch import nn
 from helpers._context import reference
 from helpers._validation import check_int
 from helpers.data import images, text
-from helpers.lib.ch04 import SmallCNN  # noqa: F401  (the test beds' CNN)
 from helpers.models import transformer
 from helpers.models._torch import seeded
 
-__all__ = ["CAV_C", "CNN_LAYERS", "N_PROBE", "N_RANDOM_CONCEPTS", "POOL_GRID", "PROBE_C", "PROBE_FOLDS",
-           "PROBE_MAX_ITER", "RENDERINGS", "TCAV_LAYERS", "TEXT_LAYERS", "D6Setup", "LinearNet", "LogisticCAV", "ProbeImages", "TextData",
-           "capture_activations", "captum_tcav", "cav_estimator", "control_labels", "d6_setup", "image_batch", "inlp_directions", "linear_net",
-           "predictions_without", "probe_directions", "probe_estimator", "probe_images", "probe_layers",
-           "random_cnn", "random_copy", "random_inputs", "summarise", "tcav_score", "tcav_significance",
-           "text_data", "watermark_concept"]
-
 CNN_LAYERS = ("relu1", "relu2", "relu3", "pool")   # the TinyCNN's layers probed, input side first
 TEXT_LAYERS = ("blocks.0.tokens_in", "blocks.1.tokens_in", "norm")  # the transformer's, read at [CLS]
-TCAV_LAYERS = ("relu2", "relu3")
 PROBE_C = 1.0          # inverse L2 strength of the probe's logistic regression
 PROBE_MAX_ITER = 500   # lbfgs converges in < 200 iterations on standardised summaries
-PROBE_FOLDS = 3        # 3 folds, not 5: 8 probes x 5 folds would cost most of the 60 s budget
+PROBE_FOLDS = 3        # 3 folds, not 5: 5 folds over every layer of three networks would eat the 60 s budget
 POOL_GRID = 4          # conv maps are averaged over a 4x4 grid of cells before probing
 N_PROBE = 600          # probing images
-CAV_C = 0.1            # the CAV classifier's inverse L2 strength
-N_RANDOM_CONCEPTS = 10  # random concepts the TCAV score is tested against
-N_CONCEPT = 40          # images per concept set
+RENDERINGS = 4         # renderings per geometry in the probing set
+WATERMARK_READ = 0.9   # drill D6: a layer "encodes" the watermark when its probe reaches this accuracy
 
 
-# --------------------------------------------------------------------------------------------
-# Settings and data
+def one_blas_thread() -> None:
+    """Limit numpy's and scipy's BLAS to one thread for the rest of the session (threadpoolctl).
+
+    The probes are many small scikit-learn fits (lbfgs on a few hundred rows): on a busy 2-core machine,
+    two BLAS threads made them 7 to 25 times slower than one (the threads wait for each other), while
+    one thread costs nothing measurable on a quiet machine. torch's own threads are not affected.
+    """
+    import scipy.linalg  # noqa: F401  (loads scipy's BLAS, so that the limit reaches it too)
+    from threadpoolctl import threadpool_limits
+    threadpool_limits(1, user_api="blas")
 
 
 def probe_estimator():
@@ -70,19 +51,11 @@ def probe_estimator():
     return make_pipeline(StandardScaler(), LogisticRegression(C=PROBE_C, max_iter=PROBE_MAX_ITER))
 
 
-def cav_estimator():
-    """The CAV classifier: ``LogisticRegression(C=CAV_C, max_iter=1000)`` on raw flattened activations."""
-    return LogisticRegression(C=CAV_C, max_iter=1000)
-
-
 class ProbeImages(NamedTuple):
     images: np.ndarray      # (n, 32, 32) in [0, 1]
     labels: np.ndarray      # (n,) shape class
     watermarks: np.ndarray  # (n,) watermark pattern, drawn at random (independent of the class)
     types: np.ndarray       # (n,) the geometry each image renders (its *type*): RENDERINGS images per type
-
-
-RENDERINGS = 4  # renderings per geometry in the probing set
 
 
 def probe_images(random_state: int = 0, n_images: int = N_PROBE) -> ProbeImages:
@@ -112,8 +85,8 @@ def _pooled(value) -> bool:
 
 
 def summarise(activations) -> dict:
-    """What a probe reads: each map (n, c, h, w) of at least 4x4 averaged over a POOL_GRID x POOL_GRID grid of cells
-    and flattened to (n, c * 16); other activations flattened to (n, -1). float64 numpy arrays."""
+    """What a probe reads: each map (n, c, h, w) of at least 4x4 averaged over a POOL_GRID x POOL_GRID grid of
+    cells and flattened to (n, c * 16); other activations flattened to (n, -1). float64 numpy arrays."""
     out = {}
     for name, value in activations.items():
         value = torch.as_tensor(value).detach().double()
@@ -231,58 +204,6 @@ def probe_layers(activations, labels, *, control_labels=None, cv=PROBE_FOLDS, ra
     return _probe_layers(activations, labels, control_labels, cv, random_state, estimator)
 
 
-def _layer_gradient(model, layer_name, inputs, target, score="logit"):
-    store = {}
-    handle = model.get_submodule(layer_name).register_forward_hook(lambda m, i, out: store.update(a=out))
-    try:
-        with torch.enable_grad():
-            out = model(inputs)
-    finally:
-        handle.remove()
-    if score == "softmax":
-        out = out.softmax(dim=1)
-    target = torch.as_tensor(target).reshape(-1).expand(len(inputs))
-    (grad,) = torch.autograd.grad(out.gather(1, target[:, None]).sum(), store["a"])
-    return store["a"].detach(), grad.detach()
-
-
-def _cav(model, layer_name, concept_inputs, random_inputs, estimator=None):
-    acts = _capture(model, [layer_name], torch.cat([concept_inputs, random_inputs]))[layer_name]
-    X = acts.flatten(1).double().numpy()
-    y = np.r_[np.ones(len(concept_inputs)), np.zeros(len(random_inputs))]
-    weights = clone(estimator or cav_estimator()).fit(X, y).coef_[0]
-    return weights / np.linalg.norm(weights)
-
-
-def _tcav(model, layer_name, inputs, target, concept_inputs, random_inputs, score="logit"):
-    cav = _cav(model, layer_name, concept_inputs, random_inputs)
-    _, grad = _layer_gradient(model, layer_name, inputs, target, score)
-    derivatives = grad.flatten(1).double().numpy() @ cav
-    return {"cav": cav, "derivatives": derivatives, "score": float(np.mean(derivatives > 0))}
-
-
-@reference
-def tcav_score(model, layer_name, inputs, target, concept_inputs, random_inputs) -> dict:
-    """TCAV of one concept against one random set at one layer.
-
-    Returns ``{"cav": (d,) unit vector towards the concept, "derivatives": (n,) directional derivatives
-    of the target logit, "score": fraction of them > 0}``.
-    """
-    return _tcav(model, layer_name, inputs, target, concept_inputs, random_inputs)
-
-
-def _significance(concept_scores, random_scores):
-    result = stats.ttest_ind(np.asarray(concept_scores, float), np.asarray(random_scores, float))
-    return {"statistic": float(result.statistic), "pvalue": float(result.pvalue)}
-
-
-@reference
-def tcav_significance(concept_scores, random_scores) -> dict:
-    """Two-sided Student t-test (``scipy.stats.ttest_ind``) of the concept's TCAV scores against the
-    random concepts' scores: ``{"statistic", "pvalue"}``."""
-    return _significance(concept_scores, random_scores)
-
-
 # --------------------------------------------------------------------------------------------
 # Decodable vs used
 
@@ -348,93 +269,3 @@ def d6_setup(random_state: int = 0) -> D6Setup:
     probe, test = probe_images(random_state), probe_images(random_state + 5, 400)
     return D6Setup(image_batch(probe), probe.watermarks, image_batch(test), torch.as_tensor(test.labels))
 
-
-# --------------------------------------------------------------------------------------------
-# TCAV's concepts and captum
-
-
-def watermark_concept(pattern: int, random_state: int = 0, n_images: int = N_CONCEPT) -> torch.Tensor:
-    """Concept images: shapes of random classes, every one carrying watermark ``pattern``."""
-    data = images.make_shapes(n_images, watermark="random", random_state=random_state)
-    batch = image_batch(data)
-    row, col, h, w = data.watermark_box
-    batch[:, 0, row:row + h, col:col + w] = torch.as_tensor(images.WATERMARK_PATTERNS[pattern], dtype=torch.float32)
-    return batch
-
-
-class LogisticCAV:
-    """A captum ``Classifier`` that fits :func:`cav_estimator` (scikit-learn, deterministic), so that
-    captum's TCAV uses exactly the CAV of the from-scratch version."""
-
-    def __new__(cls):
-        from captum.concept._utils.classifier import Classifier
-
-        class _LogisticCAV(Classifier):
-            def __init__(self):
-                self.model, self.classes_ = None, []
-
-            def train_and_eval(self, dataloader, **kwargs):
-                xs, ys = zip(*[(x, y) for x, y in dataloader])
-                X, y = torch.cat(xs).flatten(1).double().numpy(), torch.cat(ys).numpy()
-                self.classes_ = sorted(set(y.tolist()))
-                self.model = cav_estimator().fit(X, y)
-                return {"accs": torch.tensor(self.model.score(X, y))}
-
-            def weights(self):
-                w = torch.as_tensor(self.model.coef_[0], dtype=torch.float32)
-                return torch.stack([-w, w])
-
-            def classes(self):
-                return self.classes_
-        return _LogisticCAV()
-
-
-def captum_tcav(model, layer_name, inputs, target, concept_inputs, random_inputs, *, model_id) -> float:
-    """captum's TCAV sign-count score of the concept (against one random set), in a temporary save_path
-    with its own ``model_id`` (captum caches CAVs on disk by model_id: reusing one returns stale CAVs)."""
-    from captum.concept import TCAV, Concept
-
-    def loader(batch):
-        return iter([batch])
-
-    with tempfile.TemporaryDirectory() as folder:
-        concept = Concept(1, "concept", loader(concept_inputs))
-        random = Concept(0, "random", loader(random_inputs))
-        tcav = TCAV(model, [layer_name], model_id=model_id, classifier=LogisticCAV(), save_path=folder)
-        scores = tcav.interpret(inputs, [[concept, random]], target=target)
-        return float(scores["1-0"][layer_name]["sign_count"][0])
-
-
-# --------------------------------------------------------------------------------------------
-# Test beds
-
-
-class LinearNet(nn.Module):
-    """flatten -> ``hidden`` Linear(d_in, width) -> ``fc`` Linear(width, k): d logit_t / d hidden = fc.weight[t]."""
-
-    def __init__(self, n_inputs: int, width: int, n_classes: int):
-        super().__init__()
-        self.flatten = nn.Flatten()
-        self.hidden = nn.Linear(n_inputs, width)
-        self.fc = nn.Linear(width, n_classes)
-
-    def forward(self, x):
-        return self.fc(self.hidden(self.flatten(x)))
-
-
-def linear_net(random_state: int = 0, *, in_shape=(1, 6, 6), width: int = 5, n_classes: int = 3) -> LinearNet:
-    """A LinearNet with seeded weights, in eval mode (the closed-form TCAV case)."""
-    return seeded(lambda: LinearNet(int(np.prod(in_shape)), width, n_classes), random_state).eval()
-
-
-def random_cnn(random_state: int = 0, *, in_channels: int = 1, n_classes: int = 4, width: int = 6,
-               dtype=torch.float32) -> SmallCNN:
-    """Chapter 04's SmallCNN (conv1, relu1, conv2, relu2, pool, flatten, fc) with seeded weights."""
-    from helpers.lib.ch04 import random_cnn as ch04_random_cnn
-    return ch04_random_cnn(random_state, in_channels=in_channels, n_classes=n_classes, width=width, dtype=dtype)
-
-
-def random_inputs(random_state: int, shape, *, dtype=torch.float32, shift: float = 0.0) -> torch.Tensor:
-    """Uniform [0, 1) images of ``shape`` plus ``shift``, from a seeded generator."""
-    generator = torch.Generator().manual_seed(int(random_state))
-    return torch.rand(tuple(shape), generator=generator, dtype=dtype) + shift
