@@ -75,8 +75,53 @@ def test_tcav_equals_captum_on_the_same_cav():
     model = lib.random_cnn(3, width=4)
     x = lib.random_inputs(4, (9, 1, 8, 8))
     concept, random = lib.random_inputs(5, (10, 1, 8, 8), shift=0.3), lib.random_inputs(6, (10, 1, 8, 8))
-    ours = lib.tcav_score(model, "relu1", x, 2, concept, random)["score"]
-    assert ours == lib.captum_tcav(model, "relu1", x, 2, concept, random, model_id="test")
+    ours = lib.tcav_score(model, "relu1", x, 2, concept, random)
+    theirs = lib.captum_tcav(model, "relu1", x, 2, concept, random, model_id="test")
+    assert ours["score"] == theirs["score"] and np.allclose(ours["cav"], theirs["cav"], atol=1e-6)
+    # captum 0.9's "magnitude" is the mean derivative along its (unnormalised) CAV weights
+    assert np.isclose(theirs["magnitude"], ours["derivatives"].mean() * theirs["cav_norm"], rtol=1e-4, atol=1e-8)
+
+
+def test_captum_reuses_a_cached_cav_under_the_same_model_id(tmp_path):
+    x = lib.random_inputs(4, (9, 1, 8, 8))
+    concept, random = lib.random_inputs(5, (10, 1, 8, 8), shift=0.3), lib.random_inputs(6, (10, 1, 8, 8))
+    a, b = lib.random_cnn(3, width=4), lib.random_cnn(8, width=4)
+    first = lib.captum_tcav(a, "relu1", x, 2, concept, random, model_id="same", save_path=tmp_path)
+    stale = lib.captum_tcav(b, "relu1", x, 2, concept, random, model_id="same", save_path=tmp_path)
+    own = lib.captum_tcav(b, "relu1", x, 2, concept, random, model_id="b")
+    assert np.allclose(stale["cav"], first["cav"]) and not np.allclose(stale["cav"], own["cav"], atol=0.1)
+    assert own["cav"] @ lib.tcav_score(b, "relu1", x, 2, concept, random)["cav"] > 1 - 1e-6
+
+
+def test_tcav_experiment_repeats_tcav_score_and_the_t_test():
+    model = lib.random_cnn(9, width=4)
+    x = lib.random_inputs(1, (7, 1, 8, 8))
+    concept = lib.random_inputs(2, (8, 1, 8, 8), shift=0.3)
+    randoms = [lib.random_inputs(10 + k, (6 + k % 2, 1, 8, 8)) for k in range(5)]
+    found = lib.tcav_experiment(model, "relu2", x, 1, concept, randoms)
+    assert found["concept"] == [lib.tcav_score(model, "relu2", x, 1, concept, r)["score"] for r in randoms[1:]]
+    assert found["random"] == [lib.tcav_score(model, "relu2", x, 1, randoms[0], r)["score"] for r in randoms[1:]]
+    t = lib.tcav_significance(found["concept"], found["random"])
+    assert (found["statistic"], found["pvalue"]) == (t["statistic"], t["pvalue"])
+
+
+def test_predict_with_replaces_masked_concepts_and_removes_its_hook():
+    from helpers.models import cbm
+    model = cbm.load_cbm("independent")
+    data = lib.concept_data(3, 40)
+    truth = lib.true_concepts(model, data)
+    full = torch.ones_like(truth, dtype=torch.bool)
+    with torch.no_grad():
+        assert torch.equal(lib.predict_with(model, data.x, truth, full), model.head(truth).argmax(1))
+        assert torch.equal(lib.predict_with(model, data.x), model(data.x).argmax(1))
+    none = torch.zeros_like(full)
+    assert torch.equal(lib.predict_with(model, data.x, truth, none), lib.predict_with(model, data.x))
+    assert not model.bottleneck._forward_hooks
+    curve = lib.intervention_curve(model, data)
+    assert curve.shape == (len(cbm.CONCEPTS) + 1,) and curve[-1] == 1.0
+    assert curve[0] == float((lib.predict_with(model, data.x) == data.labels).double().mean())
+    leaky = cbm.load_cbm("leaky")
+    assert lib.true_concepts(leaky, data).shape == (40, len(cbm.LEAKY_CONCEPTS))
 
 
 def test_significance_is_scipys_student_test():

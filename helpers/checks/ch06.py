@@ -35,17 +35,6 @@ CAV_RTOL = 1e-3
 # Exercise 6.1: capture_activations
 
 
-class _Failure(RuntimeError):
-    """The failure a test bed's model raises after its hooked layers have run."""
-
-
-def _raising_forward(model):
-    def forward(x):
-        model.relu2(model.conv2(model.relu1(model.conv1(x))))
-        raise _Failure("planted failure in the forward pass (after conv2)")
-    return forward
-
-
 def _batches(model):
     sizes = []
     handle = model.register_forward_pre_hook(lambda m, args: sizes.append(len(args[0])))
@@ -66,7 +55,7 @@ def _capture_case(answer, model, names, x, **kwargs):
         if rows > len(x):
             raise Incorrect(f"your activations of {name!r} have {rows} rows for {len(x)} inputs: a second call returned "
                             "activations of the first call too: make the store inside the function, and remove the hooks.")
-        mine = tensor_result(result[name], tuple(expected[name].shape), f"your activations of {name!r}",
+        mine = tensor_result(result[name], tuple(expected[name].shape), f"the tensor you returned for {name!r}",
                              detached=True)
         if not close(mine, expected[name].double().numpy(), rtol=RTOL):
             raise Incorrect(f"your activations of {name!r} differ from the module's output in a forward pass on "
@@ -95,12 +84,11 @@ def _check_capture_activations(answer, *, seed=0, n=7, size=10, names=("relu1", 
     if max(sizes) > 3:
         raise Incorrect(f"with batch_size=3 and {n + 2} inputs, run the model on batches of at most 3 inputs "
                         f"(your calls had sizes {sizes}).")
-    broken = lib.random_cnn(seed + 2, width=5)
-    broken.forward = _raising_forward(broken)
+    broken = lib.failing_cnn(seed + 2)
     try:
         call(answer, broken, ["relu1", "conv2"], x)
     except StudentError as failure:
-        if not isinstance(failure.error, _Failure):
+        if not isinstance(failure.error, lib.PlantedFailure):
             raise
     else:
         raise Incorrect("the model raised an error during the forward pass, and your function returned anyway: "
@@ -317,9 +305,9 @@ def _d6_probe_expected(random_state):
 def _check_d6_probe(probe, first, *, random_state=0):
     layers = list(lib.CNN_LAYERS)
     if not isinstance(probe, dict) or set(probe) != {"shortcut", "clean"} or \
-            any(not isinstance(probe[k], dict) or list(probe[k]) != layers for k in probe):
-        raise Incorrect(f"d6_probe should be a dict {{'shortcut': {{layer: accuracy}}, 'clean': {{...}}}} with the "
-                        f"layers {layers} in this order.")
+            any(not isinstance(probe[k], dict) or set(probe[k]) != set(layers) for k in probe):
+        raise Incorrect(f"d6_probe should be a dict {{'shortcut': {{layer: accuracy}}, 'clean': {{...}}}} with one "
+                        f"entry per layer of {layers}.")
     if not isinstance(first, str) or first not in layers:
         raise Incorrect(f"d6_first should be the name of a layer, one of {layers}.")
     expected = _d6_probe_expected(random_state)

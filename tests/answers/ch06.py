@@ -96,11 +96,22 @@ for kind in ("shortcut", "clean"):
     d6_changed[kind] = float((before != after).float().mean())
 '''
 
+_D6_PROBE = '''
+d6_probe = None
+d6_first = None
+d6_probe = {}
+for kind in ("shortcut", "clean"):
+    d6_summaries = lib.summarise(lib.capture_activations(cnn.load_cnn(kind), lib.CNN_LAYERS, d6.probe_x))
+    d6_probe[kind] = lib.probe_layers(d6_summaries, d6.watermarks, random_state=SEED)["accuracy"]
+d6_first = next(layer for layer, accuracy in d6_probe["shortcut"].items() if accuracy >= lib.WATERMARK_READ)
+'''
+
 BASES = {
     "capture_activations_answer": _CAPTURE,
     "probe_layers_answer": _PROBE,
     "tcav_score_answer": _TCAV,
     "tcav_significance_answer": _SIG,
+    "d6_probe_answer": _D6_PROBE,
     "d6_changed_answer": _D6,
     "d6_why_answer": 'd6_why = None\nd6_why = "C"\n',
 }
@@ -174,6 +185,20 @@ def tcav_significance(concept_scores, random_scores):
     pooled = ((na - 1) * a.var(ddof=1) + (nb - 1) * b.var(ddof=1)) / (na + nb - 2)
     stat = (a.mean() - b.mean()) / np.sqrt(pooled * (1 / na + 1 / nb))
     return {"statistic": stat, "pvalue": 2 * student.sf(abs(stat), na + nb - 2)}
+''',
+    "d6_probe_answer": '''
+d6_probe = None
+d6_first = None
+table = {}
+for kind in ["clean", "shortcut"]:
+    acts = lib.capture_activations(cnn.load_cnn(kind), list(lib.CNN_LAYERS), d6.probe_x)
+    found = lib.probe_layers(lib.summarise(acts), d6.watermarks, cv=3, random_state=0)["accuracy"]
+    table[kind] = {layer: float(found[layer]) for layer in reversed(lib.CNN_LAYERS)}
+d6_probe = {"shortcut": table["shortcut"], "clean": table["clean"]}
+for layer in lib.CNN_LAYERS:
+    if d6_probe["shortcut"][layer] >= 0.9:
+        d6_first = layer
+        break
 ''',
     "d6_changed_answer": '''
 d6_changed = None
@@ -265,6 +290,22 @@ WRONG = {
         ("against 0.5", planted(_S, ("result = stats.ttest_ind(concept_scores, random_scores)",
                                      "result = stats.ttest_1samp(concept_scores, 0.5)")), r"against 0\.5"),
     ],
+    "d6_probe_answer": [
+        ("models swapped", planted(_D6_PROBE, ('for kind in ("shortcut", "clean"):', 'for kind, name in (("shortcut", "clean"), ("clean", "shortcut")):'),
+                                   ("cnn.load_cnn(kind)", "cnn.load_cnn(name)")), r"two models are swapped"),
+        ("scored on the training rows", planted(_D6_PROBE, (
+            '    d6_probe[kind] = lib.probe_layers(d6_summaries, d6.watermarks, random_state=SEED)["accuracy"]',
+            '    d6_probe[kind] = {name: float((lib.probe_estimator().fit(X, d6.watermarks).predict(X) == d6.watermarks).mean())\n'
+            '                      for name, X in d6_summaries.items()}')), r"rows they were fitted on"),
+        ("raw activations, not summarised", planted(_D6_PROBE, (
+            "    d6_summaries = lib.summarise(lib.capture_activations(cnn.load_cnn(kind), lib.CNN_LAYERS, d6.probe_x))",
+            "    d6_summaries = {k: v.flatten(1).numpy() for k, v in lib.capture_activations(cnn.load_cnn(kind), lib.CNN_LAYERS, d6.probe_x).items()}")),
+         r"summaries \(lib\.summarise\)"),
+        ("deepest layer instead of the first", planted(_D6_PROBE, (
+            'd6_first = next(layer for layer, accuracy in d6_probe["shortcut"].items() if accuracy >= lib.WATERMARK_READ)',
+            'd6_first = [layer for layer, accuracy in d6_probe["shortcut"].items() if accuracy >= lib.WATERMARK_READ][-1]')),
+         r"first layer of the SHORTCUT"),
+    ],
     "d6_changed_answer": [
         ("swapped", planted(_D6, ('for kind in ("shortcut", "clean"):', 'for kind, name in (("shortcut", "clean"), ("clean", "shortcut")):'),
                             ('    net = cnn.load_cnn(kind)', '    net = cnn.load_cnn(name)')), r"swapped"),
@@ -286,4 +327,135 @@ ERROR = {
                            "    return activations['nothing']\n",
     "tcav_score_answer": "def tcav_score(model, layer_name, inputs, target, concept_inputs, random_inputs):\n    return 1 / 0\n",
     "tcav_significance_answer": "def tcav_significance(concept_scores, random_scores):\n    return concept_scores[1000]\n",
+}
+
+MORE_ALTERNATIVES = {
+    "capture_activations_answer": [
+        ("a float64 deep copy of the model", '''
+def capture_activations(model, layer_names, inputs, *, batch_size=None):
+    import copy
+    net = copy.deepcopy(model).double()
+    names = [layer_names] if isinstance(layer_names, str) else list(layer_names)
+    kept = {name: [] for name in names}
+    handles = [net.get_submodule(name).register_forward_hook(lambda m, i, o, name=name: kept[name].append(o.detach()))
+               for name in names]
+    step = batch_size or len(inputs)
+    try:
+        with torch.no_grad():
+            for start in range(0, len(inputs), step):
+                net(inputs[start:start + step].double())
+    finally:
+        for handle in handles:
+            handle.remove()
+    return {name: torch.cat(kept[name]) for name in names}
+'''),
+        ("numpy results, one example at a time when batch_size is 1", '''
+def capture_activations(model, layer_names, inputs, *, batch_size=None):
+    names = [layer_names] if isinstance(layer_names, str) else list(layer_names)
+    kept = {name: [] for name in names}
+    handles = []
+    try:
+        for name in names:
+            handles.append(model.get_submodule(name).register_forward_hook(
+                lambda m, i, o, name=name: kept[name].append(o.detach().numpy().copy())))
+        size = len(inputs) if batch_size is None else batch_size
+        batches = [inputs[k:k + size] for k in range(0, len(inputs), size)]
+        with torch.no_grad():
+            for batch in batches:
+                model(batch)
+    finally:
+        while handles:
+            handles.pop().remove()
+    return {name: np.concatenate(kept[name]) for name in names}
+'''),
+    ],
+    "probe_layers_answer": [
+        ("deep copies of the estimator, a loop over folds", '''
+def probe_layers(activations, labels, *, control_labels=None, cv=3, random_state=0, estimator=None):
+    import copy
+    from sklearn.model_selection import StratifiedKFold
+    base = lib.probe_estimator() if estimator is None else estimator
+    y = np.asarray(labels)
+    splits = list(StratifiedKFold(n_splits=cv, shuffle=True, random_state=random_state).split(y.reshape(-1, 1), y))
+    targets = {"accuracy": y} if control_labels is None else {"accuracy": y, "control": np.asarray(control_labels)}
+    out = {"accuracy": {}, "control": None, "selectivity": None}
+    for key, target in targets.items():
+        out[key] = {}
+        for name, X in activations.items():
+            X = np.array(X, dtype=np.float64)
+            hits = 0.0
+            for train, test in splits:
+                fitted = copy.deepcopy(base).fit(X[train], target[train])
+                hits += np.mean(fitted.predict(X[test]) == target[test])
+            out[key][name] = hits / len(splits)
+    if control_labels is not None:
+        out["selectivity"] = {name: out["accuracy"][name] - out["control"][name] for name in activations}
+    return out
+'''),
+    ],
+    "tcav_score_answer": [
+        ("torch.func.grad through a hook that swaps the layer's output", '''
+def tcav_score(model, layer_name, inputs, target, concept_inputs, random_inputs):
+    import torch.func
+    layer = model.get_submodule(layer_name)
+    seen = {}
+    handle = layer.register_forward_hook(lambda m, i, o: seen.update(a=o))
+    try:
+        with torch.no_grad():
+            model(torch.cat([concept_inputs, random_inputs]))
+            X = seen["a"].flatten(1).double().numpy()
+            model(inputs)
+            here = seen["a"].clone()
+    finally:
+        handle.remove()
+    y = np.r_[np.ones(len(concept_inputs)), np.zeros(len(random_inputs))]
+    coef = lib.cav_estimator().fit(X, y).coef_[0]
+    cav = coef / np.linalg.norm(coef)
+
+    def logit_from(a):
+        swap = layer.register_forward_hook(lambda m, i, o: a)
+        try:
+            return model(inputs)[:, target].sum()
+        finally:
+            swap.remove()
+
+    grad = torch.func.grad(logit_from)(here).detach()
+    derivatives = grad.flatten(1).double().numpy() @ cav
+    return {"cav": cav, "derivatives": derivatives, "score": float((derivatives > 0).mean())}
+'''),
+        ("a float64 deep copy of the model", '''
+def tcav_score(model, layer_name, inputs, target, concept_inputs, random_inputs):
+    import copy
+    net = copy.deepcopy(model).double()
+    layer = net.get_submodule(layer_name)
+    seen = []
+    handle = layer.register_forward_hook(lambda m, i, o: seen.append(o))
+    try:
+        with torch.no_grad():
+            net(torch.cat([concept_inputs, random_inputs]).double())
+        logits = net(inputs.double())
+    finally:
+        handle.remove()
+    X = seen[0].flatten(1).numpy()
+    y = [1] * len(concept_inputs) + [0] * len(random_inputs)
+    coef = lib.cav_estimator().fit(X, y).coef_[0]
+    cav = coef / np.sqrt((coef ** 2).sum())
+    grad = torch.autograd.grad(logits[:, target].sum(), seen[1])[0]
+    derivatives = [float(g @ torch.from_numpy(cav)) for g in grad.flatten(1)]
+    return {"cav": cav, "derivatives": derivatives, "score": sum(d > 0 for d in derivatives) / len(derivatives)}
+'''),
+    ],
+    "tcav_significance_answer": [
+        ("float32 scores, Python loops for the moments", '''
+def tcav_significance(concept_scores, random_scores):
+    from scipy.stats import t as student
+    a = [float(v) for v in np.asarray(concept_scores, dtype=np.float32)]
+    b = [float(v) for v in np.asarray(random_scores, dtype=np.float32)]
+    ma, mb = sum(a) / len(a), sum(b) / len(b)
+    ss = sum((v - ma) ** 2 for v in a) + sum((v - mb) ** 2 for v in b)
+    df = len(a) + len(b) - 2
+    stat = (ma - mb) / ((ss / df) * (1 / len(a) + 1 / len(b))) ** 0.5
+    return {"statistic": stat, "pvalue": float(2 * student.sf(abs(stat), df))}
+'''),
+    ],
 }

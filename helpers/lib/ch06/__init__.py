@@ -20,7 +20,7 @@
   :func:`probe_bed`).
 """
 
-from ._beds import LinearNet, linear_net, probe_bed, random_cnn, random_inputs
+from ._beds import FailingCNN, LinearNet, PlantedFailure, failing_cnn, linear_net, probe_bed, random_cnn, random_inputs
 from ._concepts import (
     ConceptData,
     concept_data,
@@ -84,9 +84,9 @@ from ._tcav import (
 
 __all__ = ["CAV_C", "CNN_LAYERS", "N_CONCEPT", "N_PROBE", "N_RANDOM_CONCEPTS", "POOL_GRID", "PROBE_C",
            "PROBE_FOLDS", "PROBE_MAX_ITER", "RENDERINGS", "TCAV_LAYERS", "TEXT_LAYERS", "WATERMARK_READ",
-           "ConceptData", "D6Setup", "LinearNet", "LogisticCAV", "ProbeImages", "TextData", "capture_activations",
+           "ConceptData", "D6Setup", "FailingCNN", "LinearNet", "PlantedFailure", "LogisticCAV", "ProbeImages", "TextData", "capture_activations",
            "captum_tcav", "cav_estimator", "concept_data", "concept_probabilities", "control_labels", "d6_setup",
-           "image_batch", "inlp_directions", "intervention_curve", "linear_net", "one_blas_thread", "predict_with",
+           "failing_cnn", "image_batch", "inlp_directions", "intervention_curve", "linear_net", "one_blas_thread", "predict_with",
            "predictions_without", "probe_bed", "probe_directions", "probe_estimator", "probe_images",
            "probe_layers", "random_cnn", "random_copy", "random_inputs", "summarise", "tcav_experiment",
            "tcav_score", "tcav_significance", "text_data", "true_concepts", "uncertainty_order",

@@ -36,6 +36,26 @@ def random_cnn(random_state: int = 0, *, in_channels: int = 1, n_classes: int = 
     return ch04_random_cnn(random_state, in_channels=in_channels, n_classes=n_classes, width=width, dtype=dtype)
 
 
+class PlantedFailure(RuntimeError):
+    """The error a :class:`FailingCNN` raises after its layers up to ``relu2`` have run."""
+
+
+class FailingCNN(SmallCNN):
+    """A SmallCNN whose forward pass raises :class:`PlantedFailure` after ``relu2``: hooks on conv1 ... relu2
+    have fired when it raises. Subclassed (not a patched ``forward``), so a deep copy fails the same way."""
+
+    def forward(self, x):
+        self.relu2(self.conv2(self.relu1(self.conv1(x))))
+        raise PlantedFailure("planted failure in the forward pass (after relu2)")
+
+
+def failing_cnn(random_state: int = 0, *, width: int = 5) -> FailingCNN:
+    """A FailingCNN with the weights of :func:`random_cnn` (``random_state``, ``width``), in eval mode."""
+    model = FailingCNN(1, 4, width)
+    model.load_state_dict(random_cnn(random_state, width=width).state_dict())
+    return model.eval()
+
+
 def random_inputs(random_state: int, shape, *, dtype=torch.float32, shift: float = 0.0) -> torch.Tensor:
     """Uniform [0, 1) images of ``shape`` plus ``shift``, from a seeded generator."""
     generator = torch.Generator().manual_seed(int(random_state))
