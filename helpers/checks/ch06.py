@@ -179,10 +179,7 @@ def _check_probe_layers(answer, *, seed=0, n=90, dims=(6, 9, 4), n_types=30, cv=
     _check_log(log, acts, labels, control, folds)
     expected = lib._probe_layers(acts, labels, control, cv, seed + 1)
     names = list(acts)
-    mine = {key: np.array([float(result[key][name]) for name in names]) if isinstance(result[key], dict) else None
-            for key in ("accuracy", "control", "selectivity")}
-    if any(value is None for value in mine.values()):
-        raise Incorrect("'accuracy', 'control' and 'selectivity' should each be a dict {layer name: float}.")
+    mine = {key: _per_layer(result, key, names) for key in ("accuracy", "control", "selectivity")}
     want = {key: np.array([expected[key][name] for name in names]) for key in mine}
     diagnose(mine["accuracy"], want["accuracy"], [], otherwise="your task accuracies are not the mean held-out "
              "accuracy over the folds.")
@@ -192,11 +189,18 @@ def _check_probe_layers(answer, *, seed=0, n=90, dims=(6, 9, 4), n_types=30, cv=
         Pitfall("sign", lambda: -want["selectivity"], "your selectivity has its sign flipped: task accuracy minus "
                 "control accuracy.")], otherwise="selectivity is task accuracy minus control accuracy, per layer.")
     plain = call(answer, acts, labels, cv=cv, random_state=seed)
-    if plain.get("control") is not None or plain.get("selectivity") is not None:
-        raise Incorrect("without control_labels, 'control' and 'selectivity' should be None.")
+    if not isinstance(plain, dict) or plain.get("control") is not None or plain.get("selectivity") is not None:
+        raise Incorrect("without control_labels, return 'control' and 'selectivity' as None.")
     ref = lib._probe_layers(acts, labels, None, cv, seed)
-    diagnose(np.array([float(plain["accuracy"][k]) for k in names]), np.array([ref["accuracy"][k] for k in names]),
+    diagnose(_per_layer(plain, "accuracy", names), np.array([ref["accuracy"][k] for k in names]),
              [], otherwise="with estimator=None, use the chapter's probe (lib.probe_estimator()).")
+
+
+def _per_layer(result, key, names):
+    value = result.get(key)
+    if not isinstance(value, dict) or set(value) != set(names):
+        raise Incorrect(f"result[{key!r}] should be a dict with one float per layer name, keys {names}.")
+    return as_float_array([value[name] for name in names], f"result[{key!r}]")
 
 
 # Exercise 6.3: tcav_score
