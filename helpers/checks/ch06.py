@@ -243,19 +243,19 @@ def _tcav_case(answer, model, layer, x, target, concept, random, derivative_orac
     return mine_score
 
 
-def _check_tcav_score(answer, *, seed=0, n=9, target=1):
+def _check_tcav_score(answer, *, seed=0, n=9, target=1, layer="relu1"):
     linear = lib.linear_net(seed)
     x, concept = lib.random_inputs(seed, (n, 1, 6, 6)), lib.random_inputs(seed + 1, (8, 1, 6, 6), shift=0.4)
     random = lib.random_inputs(seed + 2, (8, 1, 6, 6))
     w = linear.fc.weight.detach().double().numpy()[target]
     _tcav_case(answer, linear, "hidden", x, target, concept, random, lambda net, cav: np.full(n, w @ cav))
-    model = lib.random_cnn(seed + 3, width=4)
+    model, k = lib.random_cnn(seed + 3, width=4), (target + 1) % 4
     x = lib.random_inputs(seed + 4, (n, 1, 8, 8))
     concept, random = lib.random_inputs(seed + 5, (10, 1, 8, 8), shift=0.3), lib.random_inputs(seed + 6, (10, 1, 8, 8))
-    oracle = lambda net, cav: lib._layer_gradient(net, "relu1", x, 2)[1].flatten(1).double().numpy() @ cav  # noqa: E731
+    oracle = lambda net, cav: lib._layer_gradient(net, layer, x, k)[1].flatten(1).double().numpy() @ cav  # noqa: E731
     pristine = copy.deepcopy(model)
-    score = _tcav_case(answer, model, "relu1", x, 2, concept, random, oracle)
-    if abs(score - lib.captum_tcav(pristine, "relu1", x, 2, concept, random, model_id=f"check{seed}")["score"]) > 1e-9:
+    score = _tcav_case(answer, model, layer, x, k, concept, random, oracle)
+    if abs(score - lib.captum_tcav(pristine, layer, x, k, concept, random, model_id=f"check{seed}")["score"]) > 1e-9:
         raise Incorrect("your score differs from captum's TCAV sign count on the same CAV.")
 
 

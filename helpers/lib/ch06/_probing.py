@@ -123,6 +123,7 @@ class TextData(NamedTuple):
     mask: torch.Tensor    # (n, T) bool
     labels: np.ndarray    # (n,) 1 = positive cue
     cue_word: np.ndarray  # (n,) index of the cue word among the 8 cues (the type of the control task)
+    cue_position: np.ndarray  # (n,) the position of the (first) cue token in ids
 
 
 def text_data(random_state: int = 0, n_texts: int = 400) -> TextData:
@@ -132,8 +133,9 @@ def text_data(random_state: int = 0, n_texts: int = 400) -> TextData:
     ids, mask, labels = transformer.as_tensors(encoded)
     cues = text.POSITIVE_CUES + text.NEGATIVE_CUES
     first = len(text.SPECIAL_TOKENS) + len(text.FILLER)
-    word = ids.numpy()[np.arange(len(ids)), [int(np.ravel(p)[0]) for p in encoded.cue_positions]]
-    return TextData(ids, mask, labels.numpy(), (word - first).astype(int) % len(cues))
+    position = np.array([int(np.ravel(p)[0]) for p in encoded.cue_positions])
+    word = ids.numpy()[np.arange(len(ids)), position]
+    return TextData(ids, mask, labels.numpy(), (word - first).astype(int) % len(cues), position)
 
 
 # --------------------------------------------------------------------------------------------
