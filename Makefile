@@ -7,8 +7,8 @@ STAMP  := $(VENV)/.installed
 ROOT_FLAG := $(if $(filter 0,$(shell id -u)),--allow-root,)
 # `make test CHAPTERS=04` (or 04,05) runs one chapter's tests; empty means every chapter.
 CHAPTERS ?=
-CHAPTER_DIRS := $(if $(CHAPTERS),$(foreach c,$(subst $(comma), ,$(CHAPTERS)),$(wildcard solutions/$(c)-* course/$(c)-*)),solutions course)
 comma := ,
+CHAPTER_DIRS := $(if $(CHAPTERS),$(foreach c,$(subst $(comma), ,$(CHAPTERS)),$(wildcard solutions/$(c)-* course/$(c)-*)),solutions course)
 export COURSE_CHAPTERS := $(CHAPTERS)
 
 .PHONY: env lab test test-fast lint release bench clean
