@@ -51,8 +51,7 @@ _SECTION_SANITY = "4. Sanity checks: does the map depend on the model?"
 def _orders(attribution, x):
     """The order the task states and the orders of the pitfalls: (name, (n, d) flat indices, message)."""
     a = lib._flat_attribution(attribution, x)
-    d = a.shape[1]
-    reverse_ties = (d - 1 - torch.argsort(torch.flip(a, dims=[1]), dim=1, stable=True)).flip(dims=[1])
+    reverse_ties = torch.argsort(a, dim=1, stable=True).flip(dims=[1])       # what np.argsort(a)[::-1] gives
     return [
         ("stated", lib.deletion_order(attribution, x), ""),
         ("ascending", torch.argsort(a, dim=1, stable=True), "you deleted the LEAST important features first (an "
@@ -230,12 +229,24 @@ def _gradient(model, x, target):
     return ch04._input_gradient(model, x, target).detach()
 
 
-_METHODS = {"input_x_gradient": _input_x_gradient, "gradient": _gradient}
+def _rounded(model, x, target):
+    """Input x Gradient rounded to thirds of its scale: maps with many ties, as Grad-CAM's zeros are."""
+    a = _input_x_gradient(model, x, target)
+    scale = a.abs().flatten(1).amax(dim=1).clamp_min(1e-12).view(-1, *[1] * (a.dim() - 1))
+    return (a / scale * 3).round() / 3
+
+
+_METHODS = {"input_x_gradient": _input_x_gradient, "gradient": _gradient, "rounded": _rounded}
+
+
+def _same(t, reference):
+    """Equal values, whatever the dtype (a float64 copy of float32 weights holds the same numbers)."""
+    return t.shape == reference.shape and torch.equal(t.double(), reference.double())
 
 
 def _changed(params, original, layers):
     """The layers whose parameters differ from the original model's."""
-    return frozenset(layer for layer in layers if any(not torch.equal(t, original[name]) for name, t in params.items()
+    return frozenset(layer for layer in layers if any(not _same(t, original[name]) for name, t in params.items()
                                                       if name.rsplit(".", 1)[0] == layer))
 
 
@@ -247,15 +258,21 @@ def _judge_cascade(spy, model, layers, random_state):
     if frozenset() not in stages:
         raise Incorrect("your function never explained the original model: the maps of the randomised models are "
                         "compared with the ORIGINAL model's maps.")
-    visited = [s for s in stages if s]
+    visited = []                                   # the stages in the order first explained (repeats allowed)
+    for stage in stages:
+        if stage and stage not in visited:
+            visited.append(stage)
     cascade = [frozenset(layers[:k + 1]) for k in range(len(layers))]
     if visited == cascade:
-        for call, stage in zip((c for c, s in zip(spy.calls, stages) if s), range(len(layers))):
-            twin = lib.randomized_copy(model, layers[:stage + 1], random_state=random_state)
-            if any(not torch.equal(t, call[name]) for name, t in twin.named_parameters()):
-                raise Incorrect(f"your cascade visits the right layers, but the weights of {layers[stage]!r} are not "
-                                "the recipe's: re-initialise each layer by `torch.manual_seed(random_state)` right "
-                                "before its `reset_parameters()`.")
+        for call, stage in zip(spy.calls, stages):
+            if not stage:
+                continue
+            k = cascade.index(stage)
+            twin = lib.randomized_copy(model, layers[:k + 1], random_state=random_state)
+            if any(not _same(call[name], t) for name, t in twin.named_parameters()):
+                raise Incorrect(f"your cascade visits the right layers, but the weights of {layers[k]!r} are not "
+                                "the recipe's: re-initialise each layer, in the model's own dtype, by "
+                                "`torch.manual_seed(random_state)` right before its `reset_parameters()`.")
         return
     everything = frozenset(layers)
     if visited and all(s == everything for s in visited):
@@ -329,6 +346,8 @@ def _sanity_case(answer, model, x, target, method, random_state, absolute):
     other = np.array([lib.spearman_rows(maps[0] if absolute else np.abs(maps[0]), m if absolute else np.abs(m))
                       for m in maps[1:]])                                   # the other choice of `absolute`
     diagnose(sim, expected, [
+        Pitfall("transposed", lambda: expected.T, "result['similarity'] is transposed: one row per layer, one column per "
+                "input."),
         Pitfall("signed" if absolute else "abs", lambda: other, "your correlations are of the SIGNED maps; with "
                 "absolute=True, compare |original| with |randomised|." if absolute else "your correlations are of "
                 "absolute values; with absolute=False compare the signed maps."),
@@ -341,7 +360,7 @@ def _sanity_case(answer, model, x, target, method, random_state, absolute):
              "from the original model with its map once the first k + 1 layers (from the output) are re-initialised.")
 
 
-def _check_sanity(answer, *, seed=0, shape=(3, 1, 8, 8), n_classes=3, method="input_x_gradient", random_state=3,
+def _check_sanity(answer, *, seed=0, shape=(3, 1, 8, 8), n_classes=3, method="rounded", random_state=3,
                   dtype=torch.float32):
     model, x, target = lib.sanity_bed(seed, shape=shape, n_classes=n_classes, dtype=dtype)
     for absolute in (True, False):
