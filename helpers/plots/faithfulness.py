@@ -55,17 +55,19 @@ def sanity_curves(layers, similarity: dict, *, ax=None, title: str = "", dashed:
         The layers re-initialised, in order (the x axis, after "none").
     similarity : dict of str to array-like of shape (n_layers, n)
         Method -> correlations (solid lines); ``dashed`` the same for a second setting (e.g. signed maps), drawn
-        dashed in the same colour.
+        dashed in the same colour. NaN (a constant map has no ranking) is left out of the means.
     """
     labels = ["none"] + [str(layer) for layer in layers]
     ax = _new_axes(ax, (5.6, 3.6))
     ticks = np.arange(len(labels))
     for name, values in similarity.items():
-        sim = _array(np.nan_to_num(np.asarray(values, dtype=float), nan=0.0), f"similarity[{name!r}]", 2)
-        line, = ax.plot(ticks, np.r_[1.0, sim.mean(axis=1)], marker="o", linewidth=1.8, label=name)
+        sim = np.asarray(values, dtype=float)
+        if sim.ndim != 2 or sim.shape[0] != len(layers) or np.isnan(sim).all(axis=1).any():
+            raise ValueError(f"similarity[{name!r}] must have shape ({len(layers)}, n) with a number in every row")
+        line, = ax.plot(ticks, np.r_[1.0, np.nanmean(sim, axis=1)], marker="o", linewidth=1.8, label=name)
         if dashed is not None and name in dashed:
-            other = np.nan_to_num(np.asarray(dashed[name], dtype=float), nan=0.0)
-            ax.plot(ticks, np.r_[1.0, other.mean(axis=1)], marker="o", markersize=3, linestyle="--",
+            other = np.asarray(dashed[name], dtype=float)
+            ax.plot(ticks, np.r_[1.0, np.nanmean(other, axis=1)], marker="o", markersize=3, linestyle="--",
                     color=line.get_color(), linewidth=1.2)
     ax.axhline(0.0, color="0.5", linewidth=0.8)
     ax.set_xticks(ticks, labels)
