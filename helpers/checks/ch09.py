@@ -377,7 +377,8 @@ def _check_off_lesion_block(answer, *, key=None):
     if key is None:
         raise Recorded(f"block {found} recorded." if found != "none" else "\"none\" recorded.")
     if found != (key if isinstance(key, str) else tuple(key)):
-        raise Incorrect(f"{found} is not the block the grader expects. Reread your evidence: which block matters "
+        shown = '"none"' if found == "none" else str(found)
+        raise Incorrect(f"{shown} is not the block the grader expects. Reread your evidence: which block matters "
                         "to the model although it holds nothing of the lesion?")
 
 
