@@ -71,6 +71,10 @@ grade: $(STAMP)
 	@test -n "$(ASSIGNMENT)" || { echo "usage: make grade ASSIGNMENT=01-importance [FROM=submissions/|exchange]"; exit 2; }
 	$(BIN)/python -m helpers.grading.classroom $(ASSIGNMENT) $(if $(FROM),--from $(FROM),)
 
+## progress: which exercises of which chapters pass their visible checks (`make progress CHAPTERS=01,04`)
+progress: $(STAMP)
+	$(BIN)/python -m helpers.grading.progress $(subst $(comma), ,$(CHAPTERS))
+
 ## bench-class: grade a generated class of 30 students over every chapter; time it, compare with grading alone
 SOLO ?= 1
 bench-class: $(STAMP)
