@@ -25,6 +25,7 @@ import io
 import json
 import pathlib
 import re
+import unicodedata
 import uuid
 import zipfile
 from dataclasses import dataclass
@@ -62,7 +63,8 @@ def student_id(name: str) -> str:
     for suffix in (".ipynb", ".zip"):
         if stem.lower().endswith(suffix):
             stem = stem[: -len(suffix)]
-    return _ID_UNSAFE.sub("_", stem).strip("_.") or "unnamed"
+    plain = "".join(ch for ch in unicodedata.normalize("NFKD", stem) if not unicodedata.combining(ch))
+    return _ID_UNSAFE.sub("_", plain).strip("_.") or "unnamed"
 
 
 def _pick(names: list[str], wanted: str) -> tuple[str | None, list[Finding]]:
