@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import copy
+import io
 import zipfile
 
 import nbformat
@@ -162,3 +163,17 @@ def test_a_failed_grading_is_retried_once(monkeypatch, failures, graded, attempt
         assert result["notes"] == ["audit: d1_why_answer breaks a grading rule: ..."]
     else:
         assert "Kernel died" in result["error"]
+
+
+def test_two_files_for_one_student_are_named(tmp_path):
+    folder = tmp_path / "subs"
+    folder.mkdir()
+    nb = read("02-shapley", COURSE)
+    nbformat.write(nb, folder / "jane doe.ipynb")
+    nbformat.write(nb, folder / "jane_doe.ipynb")
+    grading = classroom.ClassGrading.__new__(classroom.ClassGrading)
+    grading.students, grading.out = {}, io.StringIO()
+    grading.submitted_path = lambda student, notebook: tmp_path / "submitted" / student / "02-shapley" / notebook
+    grading._copy_in(folder, "02-shapley.ipynb")
+    kinds = [f.kind for f in grading.students["jane_doe"].findings]
+    assert "two submissions" in kinds, kinds

@@ -226,9 +226,14 @@ class ClassGrading:
         entries = sorted(p for p in folder.iterdir() if not p.name.startswith(".")
                          and (p.is_dir() or p.suffix.lower() in (".ipynb", ".zip")))
         self.say(f"reading {len(entries)} submissions from {folder}")
+        seen: dict[str, str] = {}
         for path in entries:
             student = student_id(path.name)
             entry = self.students.setdefault(student, Student(student))
+            if student in seen:
+                entry.findings.append(Finding("two submissions", f"{seen[student]!r} and {path.name!r} are both "
+                                              f"student {student!r}", f"graded {path.name!r}, the last in name order"))
+            seen[student] = path.name
             if student != (path.name if path.is_dir() else path.name.rsplit(".", 1)[0]):
                 raw = path.name if path.is_dir() else path.name.rsplit(".", 1)[0]
                 entry.findings.append(Finding("student id", f"{raw!r} is not a valid nbgrader id",
