@@ -253,8 +253,8 @@ REVEALING = re.compile(r"\bbars?\b|scale[- ]bar|stamp|ruler|marker|\bmarks?\b|\b
                        r"case mix|prevalence|confound", re.IGNORECASE)
 OWN_MODULES = ["helpers/lib/ch09.py", "helpers/checks/ch09.py", "helpers/data/lesions.py", "helpers/models/lesion.py"]
 # Words specific to this task's flaw: none may appear anywhere in the installed package (other chapters
-# legitimately speak of watermarks, shortcuts and colour bars).
-SPECIFIC = re.compile(r"scale[- ]bar|stamp|ruler|\bink\b|dark bar|the bar\b|bar (?:erased|removed|stamped)|"
+# legitimately speak of watermarks, shortcuts and colour bars; nbgrader's submission timestamps are not a stamp).
+SPECIFIC = re.compile(r"scale[- ]bar|(?<!time)stamp|ruler|\bink\b|dark bar|the bar\b|bar (?:erased|removed|stamped)|"
                       r"bottom[- ]right|referral", re.IGNORECASE)
 
 

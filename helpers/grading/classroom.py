@@ -248,8 +248,8 @@ class ClassGrading:
                 continue
             target.parent.mkdir(parents=True, exist_ok=True)
             nbformat.write(nb, target)
-            stamp = datetime.datetime.fromtimestamp(path.stat().st_mtime, datetime.UTC)
-            (target.parent / "timestamp.txt").write_text(stamp.strftime("%Y-%m-%d %H:%M:%S.%f %Z"))
+            modified = datetime.datetime.fromtimestamp(path.stat().st_mtime, datetime.UTC)
+            (target.parent / "timestamp.txt").write_text(modified.strftime("%Y-%m-%d %H:%M:%S.%f %Z"))
 
     def _submitted_students(self) -> list[str]:
         folder = self.root / self.coursedir.submitted_directory
