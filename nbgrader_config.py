@@ -23,7 +23,27 @@ c.CourseDirectory.root = str(ROOT)
 c.CourseDirectory.course_id = "interpretability"
 c.CourseDirectory.source_directory = "solutions"
 c.CourseDirectory.release_directory = "course"
-c.Exchange.root = str(ROOT / ".exchange")
+
+# The exchange: a hub's, where a global nbgrader_config.py names it (/etc/jupyter/nbgrader_config.py,
+# JUPYTER_CONFIG_PATH, ~/.jupyter: INSTRUCTORS.md); otherwise a folder inside the course, for a trial.
+def _exchange_set_globally() -> bool:
+    from jupyter_core.paths import jupyter_config_path
+    from traitlets.config.loader import PyFileConfigLoader
+
+    for folder in jupyter_config_path():
+        path = pathlib.Path(folder) / "nbgrader_config.py"
+        if not path.is_file() or path.resolve() == pathlib.Path(__file__).resolve():
+            continue
+        try:
+            if "root" in PyFileConfigLoader(path.name, path=str(path.parent)).load_config().get("Exchange", {}):
+                return True
+        except Exception:  # a broken global config is nbgrader's to report, not ours
+            continue
+    return False
+
+
+if not _exchange_set_globally():
+    c.Exchange.root = str(ROOT / ".exchange")
 
 # Byte-identical releases: drop execution timestamps and kernel details a saved run leaves behind.
 c.ClearOutput.remove_metadata_fields = ["collapsed", "scrolled", "execution", "ExecuteTime"]

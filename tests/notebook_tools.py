@@ -63,9 +63,21 @@ def nbgrader_meta(cell) -> dict:
     return cell.metadata.get("nbgrader", {})
 
 
-def is_answer(cell) -> bool:
+def is_workspace(cell) -> bool:
+    """A workspace cell (chapter 09): an nbgrader solution cell the student fills with their own analysis,
+    graded by no test cell (its grade_id starts with ``workspace``). nbgrader and the grading pipeline treat
+    it as an answer cell (the release replaces its solution, a submission's edits are audited); the answer
+    catalogues and the autograde expectations leave it out."""
     meta = nbgrader_meta(cell)
-    return cell.cell_type == "code" and meta.get("solution", False) and not meta.get("grade", False)
+    return (cell.cell_type == "code" and meta.get("solution", False) and not meta.get("grade", False)
+            and meta.get("grade_id", "").startswith("workspace"))
+
+
+def is_answer(cell) -> bool:
+    """An autograded answer cell (a solution cell graded by the test cells after it), not a workspace cell."""
+    meta = nbgrader_meta(cell)
+    return cell.cell_type == "code" and meta.get("solution", False) and not meta.get("grade", False) \
+        and not is_workspace(cell)
 
 
 def is_test(cell) -> bool:

@@ -190,10 +190,23 @@ def test_joint_permutation_importance_of_one_column_is_scikit_learns():
     (lambda: plots.importance_comparison([[1, 2]]), TypeError, "table must be a pandas DataFrame"),
     (lambda: plots.taxonomy_map({"LIME": ("local", "black-box")}), ValueError, "placement of 'LIME'"),
     (lambda: plots.taxonomy_map([("LIME", "local")]), TypeError, "placements must be a dict"),
+    (lambda: plots.block_values(np.zeros(4)), ValueError, "values must be 2-D"),
+    (lambda: plots.block_values(np.zeros((3, 3)), image=np.zeros((32, 32))), ValueError, "must divide"),
 ])
 def test_plots_reject_bad_input(call, error, match):
     with pytest.raises(error, match=match):
         call()
+
+
+def test_block_values_writes_every_value_once_without_a_negative_zero():
+    import matplotlib.pyplot as plt
+    grid = np.array([[0.16, -0.001], [0.25, 0.0]])
+    ax = plots.block_values(grid, image=np.full((8, 8), 0.5), title="t", label="l")
+    texts = [t.get_text() for t in ax.texts]
+    assert texts == ["0.16", "0.00", "0.25", "0.00"] and ax.get_title() == "t"
+    signed = plots.block_values(-grid, signed=True, colorbar=False)
+    assert [t.get_text() for t in signed.texts] == ["-0.16", "0.00", "-0.25", "0.00"]
+    plt.close("all")
 
 
 # ------------------------------------------------------------------------------ seeds and copies

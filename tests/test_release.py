@@ -7,7 +7,7 @@ import sys
 
 import pytest
 
-from tests.notebook_tools import COURSE, ROOT, SOLUTIONS, chapters, grade_id, is_answer, is_test, read
+from tests.notebook_tools import COURSE, ROOT, SOLUTIONS, chapters, grade_id, is_answer, is_test, is_workspace, read
 
 pytestmark = pytest.mark.slow  # nbgrader generates every chapter (about 15 s)
 
@@ -58,7 +58,8 @@ def test_sources_are_stored_without_outputs_and_with_stable_ids(chapter):
 def test_release_tags_only_answer_and_test_cells_as_raising(chapter):
     for cell in read(chapter, COURSE).cells:
         tagged = "raises-exception" in cell.metadata.get("tags", [])
-        assert tagged == (cell.cell_type == "code" and (is_answer(cell) or is_test(cell))), grade_id(cell)
+        assert tagged == (cell.cell_type == "code" and (is_answer(cell) or is_test(cell) or is_workspace(cell))), \
+            grade_id(cell)
 
 
 @pytest.mark.parametrize("chapter", chapters())

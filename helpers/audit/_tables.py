@@ -51,6 +51,7 @@ CHAPTER_MODULES = {
     "06": "torch captum sklearn",
     "07": "sklearn fairlearn gower",
     "08": "torch captum torchcam sklearn shap lime quantus",
+    "09": "torch captum torchcam sklearn shap lime skimage fairlearn gower",  # the mock task: any method of 01-07
 }
 
 

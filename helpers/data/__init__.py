@@ -2,7 +2,9 @@
 
 ``tabular`` (generated tables and their true effects), ``text`` (a cue-word corpus) and
 ``images`` (generated shapes with an optional watermark). Everything is generated in milliseconds
-from ``numpy.random.default_rng(random_state)``; nothing is downloaded.
+from ``numpy.random.default_rng(random_state)``; nothing is downloaded. ``lesions`` (imported
+explicitly: ``from helpers.data import lesions``) loads the lesion images of chapter 09's mock task,
+which ship as a file.
 """
 
 from __future__ import annotations

@@ -2,9 +2,10 @@
 
 Usage::
 
-    python -m helpers.models.train            # rewrite helpers/models/weights/ (about 20 s)
+    python -m helpers.models.train            # rewrite helpers/models/weights/ (about 40 s)
     python -m helpers.models.train --check    # retrain into a temporary folder, compare accuracies
     python -m helpers.models.train --out DIR  # write somewhere else
+    python -m helpers.models.train --names cbm_independent cbm_leaky   # only these (metadata merged)
 
 Training runs on one thread (``torch.set_num_threads(1)``): results then repeat bit for bit on a
 machine; other thread counts or CPUs shift accuracies by up to about ``TOLERANCE``. ``RECIPES``
@@ -24,7 +25,7 @@ import numpy as np
 import torch
 
 from ..data import images, text
-from . import _torch, cnn, transformer, vit
+from . import _torch, cbm, cnn, transformer, vit
 
 __all__ = ["RECIPES", "TOLERANCE", "check", "load_metadata", "retrain"]
 
@@ -40,6 +41,11 @@ RECIPES = {
                     "length": 21, "epochs": 4, "random_state": 0},
     "vit": {"train": {"n_images": 3000, "noise": vit.NOISE, "random_state": 6},
             "test": {"n_images": 1000, "noise": vit.NOISE, "random_state": 7}, "epochs": 16, "random_state": 0},
+    # Chapter 06's concept bottleneck models, on the clean CNN's training and test sets.
+    "cbm_independent": {"data": {"kind": "clean", "n_train": 3000, "n_test": 1000, "random_state": 1},
+                        "kind": "independent", "epochs": 20, "head_epochs": 30, "lr": 5e-3, "random_state": 0},
+    "cbm_leaky": {"data": {"kind": "clean", "n_train": 3000, "n_test": 1000, "random_state": 1},
+                  "kind": "leaky", "epochs": 30, "lr": 1e-2, "concept_weight": 2.0, "random_state": 0},
 }
 CAM_IMAGES = 200  # test images over which the Grad-CAM corner mass is averaged
 
@@ -105,11 +111,31 @@ def _fit_vit(name: str = "vit"):
     return model, metrics, seconds
 
 
-_FITTERS = {"cnn_clean": _fit_cnn, "cnn_shortcut": _fit_cnn, "transformer": _fit_transformer, "vit": _fit_vit}
+def _fit_cbm(name: str):
+    recipe = RECIPES[name]
+    train, test = images.make_shape_splits(**recipe["data"])
+    settings = {k: v for k, v in recipe.items() if k not in ("data", "kind")}
+    start = time.perf_counter()
+    model = cbm.train_cbm(train, recipe["kind"], **settings)
+    seconds = time.perf_counter() - start
+    metrics = {}
+    for split, data in (("train", train), ("test", test)):
+        x = _torch.image_tensor(data.images)
+        truth = torch.as_tensor(cbm.concept_labels(data.labels, data.watermarks, model.concept_names))
+        with torch.no_grad():
+            probabilities = torch.sigmoid(model.concept_logits(x))
+            metrics[f"{split}_accuracy"] = float((model(x).argmax(1) == torch.as_tensor(data.labels)).double().mean())
+        metrics[f"{split}_concept_accuracy"] = float(((probabilities > 0.5).float() == truth).double().mean())
+    return model, metrics, seconds
+
+
+_FITTERS = {"cnn_clean": _fit_cnn, "cnn_shortcut": _fit_cnn, "transformer": _fit_transformer, "vit": _fit_vit,
+            "cbm_independent": _fit_cbm, "cbm_leaky": _fit_cbm}
 
 
 def retrain(out_dir, *, names=tuple(RECIPES), verbose: bool = True) -> dict:
-    """Retrain the named models on one thread; write ``<name>.pt`` and ``metadata.json`` to ``out_dir``.
+    """Retrain the named models on one thread; write ``<name>.pt`` and ``metadata.json`` to ``out_dir`` (the
+    entries of models already in its metadata and not retrained are kept).
 
     Returns
     -------
@@ -124,7 +150,9 @@ def retrain(out_dir, *, names=tuple(RECIPES), verbose: bool = True) -> dict:
     threads = torch.get_num_threads()
     torch.set_num_threads(1)
     try:
-        metadata = {"torch": torch.__version__, "num_threads": 1}
+        previous = out / _torch.METADATA_FILE  # models not retrained keep their entries
+        metadata = json.loads(previous.read_text()) if previous.is_file() else {}
+        metadata.update({"torch": torch.__version__, "num_threads": 1})
         for name in names:
             model, metrics, seconds = _FITTERS[name](name)
             state = {key: value.detach().to(torch.float32).contiguous() for key, value in model.state_dict().items()}
@@ -156,14 +184,15 @@ def main(argv=None) -> int:
     parser = argparse.ArgumentParser(prog="python -m helpers.models.train", description=__doc__.splitlines()[0])
     parser.add_argument("--check", action="store_true", help="retrain into a temporary folder and compare")
     parser.add_argument("--out", default=None, help="folder for the weights (default: the shipped folder)")
+    parser.add_argument("--names", nargs="+", default=list(RECIPES), choices=list(RECIPES), help="models to retrain")
     args = parser.parse_args(argv)
     if not args.check:
         out = Path(args.out) if args.out else Path(__file__).resolve().parent / _torch.WEIGHTS_FOLDER
-        retrain(out)
+        retrain(out, names=tuple(args.names))
         print(f"wrote {out}")
         return 0
     with tempfile.TemporaryDirectory() as folder:
-        fresh = retrain(folder)
+        fresh = retrain(folder, names=tuple(args.names))
     problems = check(load_metadata(), fresh)
     print("\n".join(problems) if problems else f"every accuracy within {TOLERANCE} of the shipped one")
     return 1 if problems else 0

@@ -14,7 +14,7 @@ from scipy.ndimage import gaussian_filter
 from ._common import as_array as _array
 from ._common import new_axes as _new_axes
 
-__all__ = ["attribution_grid", "heatmap_overlay", "patch_overlay"]
+__all__ = ["attribution_grid", "block_values", "heatmap_overlay", "patch_overlay"]
 
 
 def _as_map(values, name: str) -> np.ndarray:
@@ -243,4 +243,68 @@ def patch_overlay(image, patch_map, *, ax=None, title: str = "", box=None, cmap:
     ax.set_title(title, fontsize=10)
     if colorbar and overlay is not None:
         ax.figure.colorbar(overlay, ax=ax, fraction=0.046, pad=0.02, label="map / its maximum")
+    return ax
+
+
+def block_values(values, *, image=None, ax=None, title: str = "", label: str = "", fmt: str = "{:.2f}",
+                 signed: bool = False, vmax: float | None = None, colorbar: bool = True):
+    """One number per block of an image grid (e.g. the 4x4 blocks of 8x8 pixels), coloured and written out.
+
+    Parameters
+    ----------
+    values : array-like of shape (rows, cols)
+    image : array-like of shape (H, W), optional
+        Drawn faintly under the blocks (its shape must be a multiple of the grid's), so that the reader
+        sees what each block covers.
+    ax : matplotlib Axes, optional
+    title, label : str
+        The title, and the colour bar's label.
+    fmt : str, default="{:.2f}"
+        How each value is written in its block.
+    signed : bool, default=False
+        A diverging colour map centred on 0 ("RdBu_r") instead of "viridis" from 0 (negative values then
+        show the colour of 0).
+    vmax : float, optional
+        Top of the colour scale (default: max |values|).
+    colorbar : bool, default=True
+
+    Returns
+    -------
+    matplotlib Axes
+    """
+    grid = _array(values, "values", 2)
+    rows, cols = grid.shape
+    height, width = (rows, cols) if image is None else _as_map(image, "image").shape
+    if height % rows or width % cols:
+        raise ValueError(f"the grid {grid.shape} must divide the image's shape {(height, width)}")
+    ax = _new_axes(ax, (3.6, 3.2))
+    top = float(np.abs(grid).max()) if vmax is None else float(vmax)
+    top = top if top > 0 else 1.0
+    extent = (0, width, height, 0)
+    if image is not None:
+        ax.imshow(_as_map(image, "image"), cmap="gray", vmin=0, vmax=1, extent=extent)
+    shown = ax.imshow(grid, cmap="RdBu_r" if signed else "viridis", vmin=-top if signed else 0.0, vmax=top,
+                      alpha=0.75 if image is not None else 1.0, extent=extent, interpolation="nearest")
+    step_r, step_c = height / rows, width / cols
+    for r in range(rows):
+        for c in range(cols):
+            level = min(abs(grid[r, c]) / top, 1.0)
+            light = level < 0.5 if signed else (grid[r, c] / top) > 0.55  # viridis is light at the top only
+            text = fmt.format(grid[r, c])
+            if text.startswith("-") and not any(ch in "123456789" for ch in text):
+                text = text[1:]  # "-0.00": a value that rounds to zero has no sign
+            ax.text((c + 0.5) * step_c, (r + 0.5) * step_r, text, ha="center", va="center",
+                    fontsize=9, color="black" if light else "white")
+    for k in range(1, rows):
+        ax.axhline(k * step_r, color="white", linewidth=0.6)
+    for k in range(1, cols):
+        ax.axvline(k * step_c, color="white", linewidth=0.6)
+    ax.set_xticks([(c + 0.5) * step_c for c in range(cols)], [str(c) for c in range(cols)], fontsize=8)
+    ax.set_yticks([(r + 0.5) * step_r for r in range(rows)], [str(r) for r in range(rows)], fontsize=8)
+    ax.tick_params(length=0)
+    ax.set_title(title, fontsize=10)
+    if colorbar:
+        bar = ax.figure.colorbar(shown, ax=ax, fraction=0.046, pad=0.03)
+        bar.set_label(label, fontsize=9)
+        bar.ax.tick_params(labelsize=8)
     return ax
