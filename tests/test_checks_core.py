@@ -240,6 +240,25 @@ def test_a_hidden_test_without_key_never_passes():
     WHY.grade("B", key="B", explanation="Because.")
 
 
+def test_a_graded_wrong_letter_is_told_why_that_letter_is_wrong_and_not_the_key():
+    """The feedback of a graded notebook shows the hidden test's output: the wrong option's own sentence,
+    never another option's (the key's sentence would give it away to whoever reads the feedback)."""
+    per_option = {"A": "A confuses cause and effect.", "B": "B is the mechanism.", "C": "C is not a property."}
+    with pytest.raises(CheckFailed) as failure:
+        WHY.grade(" a", key="B", explanation=per_option)
+    message = failure.value.feedback.message
+    assert failure.value.feedback.outcome is Outcome.INCORRECT
+    assert message.endswith("Why not A: A confuses cause and effect.")
+    assert "B is the mechanism" not in message and "C is not a property" not in message
+    with pytest.raises(CheckFailed) as failure:                  # one sentence for the question: nothing added
+        WHY.grade("C", key="B", explanation="Because.")
+    assert "Because." not in failure.value.feedback.message
+    with pytest.raises(CheckFailed) as failure:                  # a form error is not a wrong letter
+        WHY.grade("Z", key="B", explanation=per_option)
+    assert "Why not" not in failure.value.feedback.message
+    WHY.grade("b", key="B", explanation=per_option)
+
+
 def test_answer_keys_are_read_from_the_hidden_tests_of_solution_notebooks(tmp_path):
     from helpers.checks import _keys
     _solutions_with_hidden_test(tmp_path, 'key="C", explanation="C is right."')

@@ -115,7 +115,8 @@ def _grade_calls(source):
             yield node
 
 
-_LETTER_PREFIX = re.compile(r"\s*(not [a-z]\b|why not\b|[a-z]\s*[:.)]\s)", re.IGNORECASE)
+_LETTER_PREFIX = re.compile(r"\s*(not [a-z]\b|why not\b|[a-z]\s*[:.)]\s|(right|wrong|correct|incorrect|yes|no)\s*[:.!,])",
+                            re.IGNORECASE)
 
 
 @pytest.mark.parametrize("chapter", chapters())

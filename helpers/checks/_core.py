@@ -13,6 +13,7 @@ unless the answer passed.
 
 from __future__ import annotations
 
+import dataclasses
 import traceback
 import warnings
 from collections.abc import Callable
@@ -74,6 +75,18 @@ def choice(options: str) -> Callable[..., None]:
             raise Incorrect(f"{letter} is not the best explanation. Reread the section and the options.")
     check_choice.options = options  # read by tests/test_conventions.py: every option has its explanation
     return check_choice
+
+
+def _why_not(feedback: Feedback, answers: tuple, explanation: Any) -> Feedback:
+    """A wrong letter graded by a hidden test is told why that option is wrong (its own sentence only,
+    as in self-study), never the other options' sentences, which would give the key away."""
+    if not isinstance(explanation, dict) or not answers or type(answers[0]) is not str:
+        return feedback
+    letter = answers[0].strip().upper()
+    why = explanation.get(letter)
+    if not isinstance(why, str) or not why:
+        return feedback
+    return dataclasses.replace(feedback, message=f"{feedback.message} Why not {letter}: {why}")
 
 
 @dataclass
@@ -204,6 +217,8 @@ class Exercise:
         self._report_changed(_integrity.verify(), "while the check ran your answer")
         if feedback.passed:
             feedback = Feedback(self.title, Outcome.CORRECT, "passed a grading check.")
+        elif feedback.outcome is Outcome.INCORRECT:
+            feedback = _why_not(feedback, answers, explanation)
         self._report(feedback)
 
     def _report_changed(self, changed: str | None, when: str) -> None:

@@ -357,3 +357,20 @@ WRONG["d4_why_answer"] += [
     ("a letter with a dot", planted(_WHY, ('"D"', '"D."')), r"got 'D.'"),
     ("a number", planted(_WHY, ('"D"', "4")), r"one letter as a string"),
 ]
+
+# Audit 4: a result that does its work later (its __array__ or __float__ calls the course's reference
+# once the check reads it) is evaluated while the answer is still watched, so the delegation is named.
+WRONG["topk_jaccard_answer"] += [
+    ("a lazy result that calls lib.stability when read", '''
+class Later:
+    def __init__(self, a, b, k):
+        self.a, self.b, self.k = np.array(a, dtype=float), np.array(b, dtype=float), int(k)
+    def __float__(self):
+        runs = np.stack([self.a, self.b])[None]
+        return float(lib.stability(runs, np.zeros((1, 2)), k=self.k)["agreement"][0])
+    def __array__(self, dtype=None, copy=None):
+        return np.array(float(self), dtype=dtype or float)
+def topk_jaccard(a, b, k):
+    return Later(a, b, k)
+''', r"`stability`, the course's reference implementation"),
+]

@@ -480,3 +480,20 @@ def integrated_gradients(model, x, target, *, baseline=None, steps=50):
 '''),
     ],
 }
+
+# Audit 4: a result that does its work later (its __array__ or __float__ calls the course's reference
+# once the check reads it) is evaluated while the answer is still watched, so the delegation is named.
+WRONG["integrated_gradients_answer"] += [
+    ("a lazy result that calls lib.integrated_gradients when read", '''
+class LazyIG:
+    def __init__(self, model, x, target, baseline, steps):
+        self.args = (model, x, target, baseline, steps)
+        self.shape = x.shape
+    def __array__(self, dtype=None, copy=None):
+        model, x, target, baseline, steps = self.args
+        return lib.integrated_gradients(model, x, target, baseline=baseline, steps=steps).detach().numpy()
+def integrated_gradients(model, x, target, *, baseline=None, steps=50):
+    model(x[:1])
+    return LazyIG(model, x, target, baseline, steps)
+''', r"`integrated_gradients`, the course's reference implementation"),
+]

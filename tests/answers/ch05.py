@@ -561,3 +561,18 @@ ERROR = {
     "masking_effect_answer": "def masking_effect(model, ids, where, target, *, mask=None):\n    return model(ids, mask)[99]\n",
     "vit_grad_cam_answer": "def vit_grad_cam(model, x, target):\n    return model.blocks[7](x)\n",
 }
+
+# Audit 4: a result that does its work later (its __array__ or __float__ calls the course's reference
+# once the check reads it) is evaluated while the answer is still watched, so the delegation is named.
+WRONG["attention_rollout_answer"] += [
+    ("a lazy result that calls lib.attention_rollout when read", '''
+class Later:
+    def __init__(self, attentions, add_residual):
+        self.a, self.r = attentions, add_residual
+    def __array__(self, dtype=None, copy=None):
+        out = np.asarray(lib.attention_rollout(self.a, add_residual=self.r))
+        return out if dtype is None else out.astype(dtype)
+def attention_rollout(attentions, *, add_residual=True):
+    return Later([np.array(a, copy=True) for a in attentions], add_residual)
+''', r"`attention_rollout`, the course's reference implementation"),
+]

@@ -328,3 +328,47 @@ ERROR = {
     "flip_rate_answer": "def flip_rate(model, X, sensitive, *, values):\n    return model.flip(X, sensitive)\n",
     "group_metrics_answer": "def group_metrics(y_true, y_pred, sensitive):\n    return {g: 1 / 0 for g in sensitive}\n",
 }
+
+# Audit 4: a result that does its work later (its __array__ or __float__ calls the course's reference
+# once the check reads it) is evaluated while the answer is still watched, so the delegation is named.
+WRONG["flip_rate_answer"] += [
+    ("a lazy result that calls lib.flip_rate when read", '''
+class LazyRate:
+    def __init__(self, model, X, s, values):
+        self.args = (model, np.array(X, copy=True), s, tuple(values))
+    def __float__(self):
+        m, X, s, v = self.args
+        return float(lib.flip_rate(m, X, s, values=v))
+    def __array__(self, dtype=None, copy=None):
+        return np.array(self.__float__(), dtype=dtype or float)
+def flip_rate(model, X, sensitive, *, values):
+    model.predict(X)
+    return LazyRate(model, X, sensitive, values)
+''', r"`flip_rate`, the course's reference implementation"),
+]
+WRONG["flip_rate_answer"] += [
+    ("a float subclass worth 0.0 whose __float__ calls lib.flip_rate", '''
+class Rate(float):
+    def __float__(self):
+        return float(lib.flip_rate(*self.args, values=self.values))
+def flip_rate(model, X, sensitive, *, values):
+    rate = Rate(0.0)
+    rate.args, rate.values = (model, np.array(X, copy=True), sensitive), tuple(values)
+    return rate
+''', r"(?s)not the share of rows.*|reference implementation"),
+]
+WRONG["gower_distance_answer"] += [
+    ("a lazy array that calls lib.gower_distance when read", '''
+class Deferred:
+    def __init__(self, a, b, ranges, categorical):
+        self.args = tuple(np.array(v, copy=True) for v in (a, b, ranges, categorical))
+    def __array__(self, dtype=None, copy=None):
+        a, b, r, c = self.args
+        out = np.asarray(lib.gower_distance(a, b, ranges=r, categorical=c))
+        return out if dtype is None else out.astype(dtype)
+    def __float__(self):
+        return float(self.__array__())
+def gower_distance(a, b, *, ranges, categorical):
+    return Deferred(a, b, ranges, categorical)
+''', r"`gower_distance`, the course's reference implementation"),
+]
