@@ -19,14 +19,10 @@ CELL_TIMEOUT_SECONDS = 60
 
 c = get_config()  # noqa: F821 - provided by traitlets when nbgrader loads this file
 
-c.CourseDirectory.root = str(ROOT)
-c.CourseDirectory.course_id = "interpretability"
-c.CourseDirectory.source_directory = "solutions"
-c.CourseDirectory.release_directory = "course"
-
-# The exchange: a hub's, where a global nbgrader_config.py names it (/etc/jupyter/nbgrader_config.py,
-# JUPYTER_CONFIG_PATH, ~/.jupyter: INSTRUCTORS.md); otherwise a folder inside the course, for a trial.
-def _exchange_set_globally() -> bool:
+# The course id and the exchange: a hub's, where a global nbgrader_config.py names them
+# (/etc/jupyter/nbgrader_config.py, JUPYTER_CONFIG_PATH, ~/.jupyter: INSTRUCTORS.md); otherwise this
+# course's id and a folder inside the course, for a trial on one account.
+def _set_globally(section: str, key: str) -> bool:
     from jupyter_core.paths import jupyter_config_path
     from traitlets.config.loader import PyFileConfigLoader
 
@@ -35,14 +31,19 @@ def _exchange_set_globally() -> bool:
         if not path.is_file() or path.resolve() == pathlib.Path(__file__).resolve():
             continue
         try:
-            if "root" in PyFileConfigLoader(path.name, path=str(path.parent)).load_config().get("Exchange", {}):
+            if key in PyFileConfigLoader(path.name, path=str(path.parent)).load_config().get(section, {}):
                 return True
         except Exception:  # a broken global config is nbgrader's to report, not ours
             continue
     return False
 
 
-if not _exchange_set_globally():
+c.CourseDirectory.root = str(ROOT)
+if not _set_globally("CourseDirectory", "course_id"):
+    c.CourseDirectory.course_id = "interpretability"
+c.CourseDirectory.source_directory = "solutions"
+c.CourseDirectory.release_directory = "course"
+if not _set_globally("Exchange", "root"):
     c.Exchange.root = str(ROOT / ".exchange")
 
 # Byte-identical releases: drop execution timestamps and kernel details a saved run leaves behind.

@@ -98,6 +98,13 @@ def _course_roots() -> tuple[str, ...]:
     return tuple(roots)
 
 
+def _installed() -> tuple[str, ...]:
+    """The folders installed packages are imported from (site-packages on ``sys.path``), wherever the
+    environment lives: a virtual environment inside the repository is the libraries', not the course's."""
+    return tuple(os.path.join(os.path.abspath(p), "") for p in sys.path
+                 if os.path.basename(os.path.normpath(p)) in ("site-packages", "dist-packages"))
+
+
 def _course_file_for_student(args: tuple) -> bool:
     """Whether a library opens a file of the course (a solution, the gradebook) for student code: a
     frame of student code comes before any frame of ``helpers`` on the stack. Files of the Python
@@ -106,13 +113,13 @@ def _course_file_for_student(args: tuple) -> bool:
     if not isinstance(path, (str, bytes, os.PathLike)):
         return False
     path = os.path.abspath(os.fsdecode(path))
-    if path.startswith(_LIBRARY) or not path.startswith(_course_roots()):
+    if path.startswith(_LIBRARY + _installed()) or not path.startswith(_course_roots()):
         return False
     frame = sys._getframe(2)
     while frame is not None:
         filename = frame.f_code.co_filename
-        if filename.startswith(_HELPERS):
-            return False
+        if filename.startswith(_HELPERS) or filename.startswith("<frozen importlib"):
+            return False  # the course's own code, or an import (a module's source or its .pyc)
         if student_file(filename):
             return True
         frame = frame.f_back
@@ -132,6 +139,8 @@ def _audit_hook(event: str, args: tuple) -> None:
             return
         what = _EVENTS.get(event, "use ctypes")
         detail = f" (`{args[1]}`)" if event.startswith("object.") and len(args) > 1 else f" (`{event}`)"
+        if event == "open" and args and isinstance(args[0], (str, bytes, os.PathLike)):
+            detail = f" (`{event}` of {os.fsdecode(args[0])})"
         REFUSED.append(what + detail)
     finally:
         _busy.on = False

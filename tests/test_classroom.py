@@ -95,6 +95,11 @@ def test_every_gradable_student_is_graded_and_the_corrupt_file_is_named(graded):
     rows = {r["student_id"]: r for r in csv.DictReader((course / "grades.csv").open())}
     assert rows["zed"]["grading_note"].startswith("NOT GRADED: unreadable"), rows["zed"]
     assert rows["alice"]["grading_note"] == "graded" and rows["blank"]["grading_note"] == "graded"
+    # No exchange submission, no submission_secret.txt: nbgrader's release_feedback would stop at the first.
+    assert f"feedback to send by hand (not submitted through the exchange): {course}/feedback/<student>/{CHAPTER}/ " \
+           "for Colab_Student, alice, blank, carol, dora, erin" in done.stdout, done.stdout
+    assert "release_feedback" not in done.stdout
+    assert "grading sandbox: on" in done.stdout or "grading sandbox OFF: " in done.stdout
 
 
 def test_repairs_are_named_and_scores_match_the_intact_notebook(graded):

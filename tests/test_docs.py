@@ -46,7 +46,11 @@ def test_the_setup_cell_installs_only_on_colab_and_never_when_graded(monkeypatch
     assert bool(calls) == installs
     if installs:
         assert any(f"git+https://github.com/{PLACEHOLDER}" in part for part in calls[0]) and "--no-deps" in calls[0]
-        assert {"shap", "lime", "captum"} <= set(calls[1])
+        pinned = dict(line.split("==") for line in (ROOT / "constraints.txt").read_text().split()
+                      if "==" in line and not line.startswith("#"))
+        wanted = {"shap", "lime", "captum", "torchcam", "fairlearn", "gower", "quantus"}
+        assert {f"{name}=={pinned[name]}" for name in wanted} == set(calls[1][len(calls[1]) - len(wanted):]), (
+            "Colab installs the versions constraints.txt pins")
 
 
 def test_readme_links_every_released_chapter_to_colab():

@@ -65,3 +65,25 @@ def test_release_fetch_submit_collect_autograde(tmp_path):
         submission = gradebook.find_submission(CHAPTER, user)
         got, best = submission.code_score, submission.max_code_score
     assert best > 0 and got == best, f"the solution, sent through the exchange, scored {got}/{best} autograded points"
+
+
+def test_a_global_course_id_and_exchange_win_over_the_repositorys(tmp_path):
+    """Two sections on one hub (INSTRUCTORS.md, section 3): each grader account names its course id in a
+    global nbgrader_config.py; the repository's own file gives its id and its .exchange/ only when no
+    global file names them (a trial on one account)."""
+    probe = ("from nbgrader.apps.baseapp import NbGrader\n"
+             "app = NbGrader(); app.initialize([])\n"
+             "print(app.config.CourseDirectory.course_id, app.config.Exchange.root)\n")
+    glob_dir = tmp_path / "etc"
+    glob_dir.mkdir()
+    (glob_dir / "nbgrader_config.py").write_text(
+        f"c = get_config()\nc.CourseDirectory.course_id = 'section2'\nc.Exchange.root = {str(tmp_path / 'ex')!r}\n")
+
+    def seen(**env):
+        done = subprocess.run([sys.executable, "-c", probe], cwd=ROOT, capture_output=True, text=True,
+                              env=dict(os.environ, **env))
+        assert done.returncode == 0, done.stderr
+        return done.stdout.split()[-2:]
+
+    assert seen(JUPYTER_CONFIG_PATH=str(glob_dir)) == ["section2", str(tmp_path / "ex")]
+    assert seen(JUPYTER_CONFIG_PATH=str(tmp_path)) == [COURSE_ID, str(ROOT / ".exchange")]

@@ -51,6 +51,14 @@ CHAPTER = "02-shapley"  # the quickest chapter to grade; the exchange does not d
 COURSE_ID = "interpretability"
 INSTRUCTOR, STUDENTS = "ic-instructor", ("ic-alice", "ic-bob")
 ONE_THREAD = {k: "1" for k in ("OMP_NUM_THREADS", "MKL_NUM_THREADS", "OPENBLAS_NUM_THREADS")}
+# The files of INSTRUCTORS.md section 2 that turn the formgrader and the assignment creator off for students.
+STUDENTS_CONFIG = {
+    "labconfig/page_config.json": json.dumps({
+        "disabledExtensions": {"@jupyter/nbgrader:formgrader": True, "@jupyter/nbgrader:create-assignment": True},
+        "lockedExtensions": {"@jupyter/nbgrader:formgrader": True, "@jupyter/nbgrader:create-assignment": True}}),
+    "jupyter_server_config.d/nbgrader-students.json": json.dumps(
+        {"ServerApp": {"jpserver_extensions": {"nbgrader.server_extensions.formgrader": False}}}),
+}
 
 
 # ---- the machine: Unix accounts, folders every account can reach
@@ -151,6 +159,21 @@ class Hub:
     def user(self, user, method, path, **kw):
         return self.call(method, f"/user/{user}{path}", **kw)
 
+    def status(self, user, path) -> int:
+        request = urllib.request.Request(f"{self.url}/user/{user}{path}", headers={"Authorization": f"token {self.token}"})
+        try:
+            with urllib.request.urlopen(request, timeout=120) as response:
+                return response.status
+        except urllib.error.HTTPError as error:
+            return error.code
+
+    def lab_disabled(self, user) -> set[str]:
+        """The JupyterLab plug-ins the user's /lab page turns off (its page config)."""
+        page = self.user(user, "GET", "/lab")
+        found = re.search(r'<script id="jupyter-config-data" type="application/json">(.*?)</script>', page, re.S)
+        disabled = json.loads(found.group(1)).get("disabledExtensions", [])
+        return set(disabled) if isinstance(disabled, list) else {k for k, v in disabled.items() if v}
+
 
 def hub_config(base, port, hub_port, api_port, token, etc):
     return f"""
@@ -170,7 +193,9 @@ c.Spawner.cmd = ["{BIN / 'jupyterhub-singleuser'}"]
 c.Spawner.default_url = "/lab"
 c.Spawner.start_timeout = 180
 c.Spawner.http_timeout = 180
-c.Spawner.environment = {{"JUPYTER_CONFIG_PATH": "{etc}", **{ONE_THREAD!r}}}
+def _config_path(spawner):  # students read first the folder that turns the formgrader off (INSTRUCTORS.md)
+    return "{etc}" if spawner.user.name == "{INSTRUCTOR}" else "{etc / 'students'}{os.pathsep}{etc}"
+c.Spawner.environment = {{"JUPYTER_CONFIG_PATH": _config_path, **{ONE_THREAD!r}}}
 c.JupyterHub.services = [{{"name": "e2e", "api_token": "{token}"}}]
 c.JupyterHub.load_roles = [{{"name": "e2e", "services": ["e2e"],
                             "scopes": ["admin:users", "admin:servers", "access:servers", "read:users"]}}]
@@ -202,9 +227,14 @@ def _round_trip(base: pathlib.Path, started: float):
     os.chmod(exchange, 0o777)  # nbgrader's exchange root: everyone writes (release sets the course's modes)
     (etc / "nbgrader_config.py").write_text(  # /etc/jupyter/nbgrader_config.py on a real hub
         f"c = get_config()\nc.Exchange.root = {str(exchange)!r}\nc.CourseDirectory.course_id = {COURSE_ID!r}\n")
-    for folder in (base / "etc", etc):
+    students_only = etc / "students"  # /etc/jupyter/students on a real hub: what students' servers leave out
+    for name, text in STUDENTS_CONFIG.items():
+        (students_only / name).parent.mkdir(parents=True, exist_ok=True)
+        (students_only / name).write_text(text)
+    for folder in (base / "etc", etc, *[p for p in students_only.rglob("*") if p.is_dir()], students_only):
         os.chmod(folder, 0o755)
-    os.chmod(etc / "nbgrader_config.py", 0o644)
+    for config in (etc / "nbgrader_config.py", *[p for p in students_only.rglob("*") if p.is_file()]):
+        os.chmod(config, 0o644)
     path = f"{BIN}{os.pathsep}{E2E / 'node_modules' / '.bin'}{os.pathsep}{os.environ['PATH']}"
     env = {"PATH": path, "JUPYTER_CONFIG_PATH": str(etc), "LANG": "C.UTF-8", **ONE_THREAD}
 
@@ -240,6 +270,14 @@ def _round_trip(base: pathlib.Path, started: float):
 def _class(hub, accounts, course, exchange, env):
     instructor = accounts[INSTRUCTOR]
     nbgrader = str(BIN / "nbgrader")
+    # 0. Students have neither the formgrader nor the assignment creator; the instructor has both.
+    hidden = {"@jupyter/nbgrader:formgrader", "@jupyter/nbgrader:create-assignment"}
+    for student in STUDENTS:
+        assert hub.status(student, "/formgrader") == 404, f"{student}'s server serves the formgrader"
+        assert hidden <= hub.lab_disabled(student), hub.lab_disabled(student)
+    assert not hidden & hub.lab_disabled(INSTRUCTOR), hub.lab_disabled(INSTRUCTOR)
+    assert hub.status(INSTRUCTOR, "/formgrader") in (200, 302)
+
     # 1. The instructor releases the chapter.
     run_as(instructor, [nbgrader, "generate_assignment", CHAPTER, "--force"], env=env, cwd=course)
     run_as(instructor, [nbgrader, "release_assignment", CHAPTER], env=env, cwd=course)
@@ -291,6 +329,8 @@ print(findings)
                              text=True)
     assert grading.returncode == 0, grading.stdout + grading.stderr
     assert "2 of 2 students graded" in grading.stdout, grading.stdout
+    assert f"feedback for the exchange: nbgrader release_feedback {CHAPTER}\n" in grading.stdout, grading.stdout
+    assert "grading sandbox: on" in grading.stdout, grading.stdout
     assert (course / "gradebook.db").stat().st_uid == instructor.pw_uid, "the gradebook was not given back"
     submissions = hub.user(INSTRUCTOR, "GET", f"/formgrader/api/submissions/{CHAPTER}")
     scores = {s["student"]: (s["code_score"], s["max_code_score"]) for s in submissions}

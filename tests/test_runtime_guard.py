@@ -344,3 +344,33 @@ def test_libraries_still_open_their_own_files_for_the_answer():
         return x ** 2
     feedback = SECRET.run(honest)
     assert feedback.outcome is Outcome.CORRECT, feedback.message
+
+
+def test_a_library_installed_inside_the_repository_opens_its_files_for_the_answer(tmp_path, monkeypatch):
+    """A virtual environment in the clone (`make env` makes .venv/ there) is the libraries', not the
+    course's: a package on sys.path under site-packages reads its data and its modules are imported
+    inside the answer, while a file of the repository outside site-packages is still refused."""
+    import shutil
+    import uuid
+
+    root = pathlib.Path(__file__).parents[1]
+    site = root / ".artifacts" / f"venv-{uuid.uuid4().hex[:8]}" / "site-packages"
+    name = f"fakelib_{uuid.uuid4().hex[:8]}"
+    (site / name).mkdir(parents=True)
+    (site / name / "data.txt").write_text("4")
+    (site / name / "__init__.py").write_text(
+        "import pathlib\ndef factor():\n    return float((pathlib.Path(__file__).parent / 'data.txt').read_text())\n")
+    (site / name / "later.py").write_text("OFFSET = 0.0\n")
+    monkeypatch.syspath_prepend(str(site))
+    try:
+        def honest(x):
+            import importlib
+            lib = importlib.import_module(name)
+            later = importlib.import_module(f"{name}.later")  # a lazy import: its source and .pyc
+            return x ** 2 * lib.factor() / 4 + later.OFFSET
+        feedback = SECRET.run(honest)
+        assert feedback.outcome is Outcome.CORRECT, feedback.message
+        feedback = SECRET.run(_opens_a_solution_through_a_library)
+        assert feedback.outcome is Outcome.INCORRECT and "README.md" in feedback.message, feedback.message
+    finally:
+        shutil.rmtree(site.parent, ignore_errors=True)

@@ -50,6 +50,7 @@ from dataclasses import asdict, dataclass, field
 import nbformat
 
 from .intake import Finding, read_submission, repair, student_id
+from .sandbox import sandbox_problem
 
 REPO = pathlib.Path(__file__).resolve().parents[2]
 # One thread per grading kernel: the graders already use every core (see the module docstring).
@@ -170,6 +171,11 @@ class ClassGrading:
         self.jobs = max(1, jobs or os.cpu_count() or 1)
         self.students: dict[str, Student] = {}
         self.timings: dict[str, float] = {}
+
+    def sandboxed(self) -> bool:
+        """Whether the configuration asks for the grading sandbox (nbgrader_config.py: on)."""
+        section = self.config.get("SandboxKernelManager", {}) if "SandboxKernelManager" in self.config else {}
+        return section.get("sandbox", True) is not False
 
     def say(self, text: str = "") -> None:
         print(text, file=self.out, flush=True)
@@ -411,6 +417,8 @@ class ClassGrading:
             return value
 
         started = time.perf_counter()
+        problem = sandbox_problem() if self.sandboxed() else "turned off (SandboxKernelManager.sandbox = False)"
+        self.say("grading sandbox: on" if problem is None else f"grading sandbox OFF: {problem}")
         step("register", self.register_assignment)
         step("intake", self.intake)
         for entry in sorted(self.students.values(), key=lambda e: e.id):
@@ -433,7 +441,24 @@ class ClassGrading:
             self.say(f"NOT GRADED (nothing gradable in the submission): {', '.join(skipped)}")
         if failed:
             self.say(f"GRADING FAILED twice: {', '.join(failed)} (see {report})")
+        self.say(self.release_advice())
         return 1 if failed else 0
+
+    def release_advice(self) -> str:
+        """How to give the feedback back. nbgrader's release_feedback needs the submission_secret.txt that
+        the exchange wrote for each submission, and stops at the first student without one (a submission
+        from a folder): so it is told to leave those students out, who get their HTML by hand."""
+        folder = self.root / self.coursedir.feedback_directory
+        pages = sorted(p for p in folder.glob(f"*/{self.assignment}") if p.is_dir())
+        by_hand = [p.parent.name for p in pages if not (p / "submission_secret.txt").exists()]
+        lines = []
+        if len(by_hand) < len(pages):
+            exclude = f" --CourseDirectory.student_id_exclude={','.join(by_hand)}" if by_hand else ""
+            lines.append(f"feedback for the exchange: nbgrader release_feedback {self.assignment}{exclude}")
+        if by_hand:
+            lines.append(f"feedback to send by hand (not submitted through the exchange): "
+                         f"{folder}/<student>/{self.assignment}/ for {', '.join(by_hand)}")
+        return "\n".join(lines)
 
 
 def main(argv=None) -> int:
