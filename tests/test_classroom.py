@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import copy
 import csv
+import io
 import json
 import os
 import pathlib
@@ -141,3 +142,18 @@ def test_feedback_is_written_without_hidden_tests(graded):
         for page in pages:
             html = page.read_text()
             assert "BEGIN HIDDEN TESTS" not in html and "grading_copy" not in html
+
+
+def test_grades_of_other_assignments_keep_their_notes(graded, tmp_path):
+    """grades.csv holds every assignment: grading one must not blank the notes of the others."""
+    from helpers.grading.classroom import ClassGrading
+    course, *_ = graded
+    (course / "reports" / "01-importance.json").write_text(json.dumps(
+        {"students": [{"id": "alice", "note": "graded; metadata stripped (restored from the release)"}]}))
+    table = tmp_path / "grades.csv"
+    table.write_text("assignment,student_id,score\n01-importance,alice,3\n01-importance,bob,0\n"
+                     f"{CHAPTER},alice,11\n")
+    grading = ClassGrading(CHAPTER, root=str(course), out=io.StringIO())
+    grading._annotate(table)
+    notes = [row["grading_note"] for row in csv.DictReader(table.open())]
+    assert notes == ["graded; metadata stripped (restored from the release)", "", ""], notes

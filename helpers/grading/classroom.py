@@ -357,9 +357,17 @@ class ClassGrading:
             rows = list(csv.DictReader(handle))
         if not rows:
             return
+        earlier: dict[str, dict[str, str]] = {}  # other assignments keep the notes of their own grading
         for row in rows:
-            entry = self.students.get(row["student_id"]) if row["assignment"] == self.assignment else None
-            row["grading_note"] = "" if entry is None else self.status(entry)
+            if row["assignment"] == self.assignment:
+                entry = self.students.get(row["student_id"])
+                row["grading_note"] = "" if entry is None else self.status(entry)
+                continue
+            if row["assignment"] not in earlier:
+                saved = self.root / "reports" / f"{row['assignment']}.json"
+                students = json.loads(saved.read_text()).get("students", []) if saved.is_file() else []
+                earlier[row["assignment"]] = {s["id"]: s.get("note", "") for s in students}
+            row["grading_note"] = earlier[row["assignment"]].get(row["student_id"], "")
         with target.open("w", newline="") as handle:
             writer = csv.DictWriter(handle, fieldnames=list(rows[0]))
             writer.writeheader()
@@ -390,7 +398,8 @@ class ClassGrading:
         text = f"# Grading of {self.assignment}\n\n{timing}\n\n" + "\n".join(rows) + "\n"
         (folder / f"{self.assignment}.md").write_text(text)
         data = {"assignment": self.assignment, "timings": self.timings, "jobs": self.jobs,
-                "students": [{**asdict(e), "findings": [asdict(f) for f in e.findings]} for e in self.students.values()]}
+                "students": [{**asdict(e), "findings": [asdict(f) for f in e.findings], "note": self.status(e)}
+                             for e in self.students.values()]}
         (folder / f"{self.assignment}.json").write_text(json.dumps(data, indent=1))
         return folder / f"{self.assignment}.md"
 
