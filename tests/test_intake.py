@@ -95,7 +95,8 @@ def test_unknown_grade_ids_are_stripped_and_another_assignment_is_flagged():
     assert [f.kind for f in findings] == ["unknown grade cell"] and "made_up_test" in findings[0].detail
     assert "nbgrader" not in fixed.cells[3].metadata
     other, findings = repair(_colab(_answered("07-counterfactuals")[1]), release)
-    assert "not this assignment?" in [f.kind for f in findings]
+    assert [f.kind for f in findings] == ["not this assignment?"], findings  # one line, not one per cell
+    assert "repairs" in findings[0].action and "right notebook" in findings[0].action
 
 
 def test_submissions_are_read_from_notebooks_archives_and_folders(tmp_path):
