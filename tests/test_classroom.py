@@ -157,3 +157,17 @@ def test_grades_of_other_assignments_keep_their_notes(graded, tmp_path):
     grading._annotate(table)
     notes = [row["grading_note"] for row in csv.DictReader(table.open())]
     assert notes == ["graded; metadata stripped (restored from the release)", "", ""], notes
+
+
+def test_a_regrade_keeps_the_repairs_of_the_first_grading(graded):
+    """Run again on what submitted/ holds (a late student, hand grades): the repaired notebooks have
+    nothing left to repair, and the report still says what was repaired when they came in."""
+    course, *_ = graded
+    env = dict(os.environ, PATH=f"{BIN}{os.pathsep}{os.environ['PATH']}")
+    again = subprocess.run([str(BIN / "python"), "-m", "helpers.grading.classroom", CHAPTER, "--root", str(course),
+                            "--jobs", "2"], cwd=ROOT, env=env, capture_output=True, text=True)
+    assert again.returncode == 0, again.stdout + again.stderr
+    students = {s["id"]: s for s in json.loads((course / "reports" / f"{CHAPTER}.json").read_text())["students"]}
+    assert [f["kind"] for f in students["Colab_Student"]["findings"]] == ["student id", "metadata stripped"]
+    assert students["Colab_Student"]["findings"][1]["action"].endswith("(at an earlier grading)")
+    assert students["alice"]["findings"] == [] and _code_scores(course, "Colab_Student") == _code_scores(course, "alice")

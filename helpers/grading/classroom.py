@@ -36,6 +36,7 @@ from __future__ import annotations
 import argparse
 import contextlib
 import datetime
+import hashlib
 import json
 import multiprocessing
 import os
@@ -208,6 +209,28 @@ class ClassGrading:
     def submitted_path(self, student: str, notebook: str) -> pathlib.Path:
         return pathlib.Path(self.coursedir.format_path(self.coursedir.submitted_directory, student,
                                                        self.assignment)) / notebook
+
+    def digest(self, student: str) -> str:
+        """A hash of the student's submitted notebooks as they are graded (after the repairs)."""
+        folder = self.submitted_path(student, "x").parent
+        hashed = hashlib.sha256()
+        for path in sorted(folder.glob("*.ipynb")):
+            hashed.update(path.name.encode() + b"\0" + path.read_bytes())
+        return hashed.hexdigest()
+
+    def remember_repairs(self) -> None:
+        """A regrade of a notebook repaired before finds nothing left to repair: the earlier report's
+        findings are kept for it, while the notebook is the one that report graded (same hash)."""
+        saved = self.root / "reports" / f"{self.assignment}.json"
+        if not saved.is_file():
+            return
+        before = {s["id"]: s for s in json.loads(saved.read_text()).get("students", [])}
+        for entry in self.students.values():
+            old = before.get(entry.id)
+            if (entry.gradable and not entry.findings and old and old.get("findings")
+                    and old.get("digest") == self.digest(entry.id)):
+                entry.findings = [Finding(f["kind"], f["detail"], f"{f['action']} (at an earlier grading)")
+                                  for f in old["findings"]]
 
     def intake(self) -> None:
         releases = self.release_notebooks()
@@ -398,8 +421,8 @@ class ClassGrading:
         text = f"# Grading of {self.assignment}\n\n{timing}\n\n" + "\n".join(rows) + "\n"
         (folder / f"{self.assignment}.md").write_text(text)
         data = {"assignment": self.assignment, "timings": self.timings, "jobs": self.jobs,
-                "students": [{**asdict(e), "findings": [asdict(f) for f in e.findings], "note": self.status(e)}
-                             for e in self.students.values()]}
+                "students": [{**asdict(e), "findings": [asdict(f) for f in e.findings], "note": self.status(e),
+                              "digest": self.digest(e.id) if e.gradable else ""} for e in self.students.values()]}
         (folder / f"{self.assignment}.json").write_text(json.dumps(data, indent=1))
         return folder / f"{self.assignment}.md"
 
@@ -430,6 +453,7 @@ class ClassGrading:
         self.say("grading sandbox: on" if problem is None else f"grading sandbox OFF: {problem}")
         step("register", self.register_assignment)
         step("intake", self.intake)
+        self.remember_repairs()
         for entry in sorted(self.students.values(), key=lambda e: e.id):
             for finding in entry.findings:
                 self.say(f"  {entry.id}: {finding}")
