@@ -113,8 +113,8 @@ def _course_file_for_student(args: tuple) -> bool:
     if not isinstance(path, (str, bytes, os.PathLike)):
         return False
     path = os.path.abspath(os.fsdecode(path))
-    if path.startswith(_LIBRARY + _installed()) or not path.startswith(_course_roots()):
-        return False
+    if path.startswith(_LIBRARY + _installed()) or not path.startswith(_course_roots()) or not os.path.isfile(path):
+        return False  # a library's file, not the course's, or a path that holds no file (a probe that fails)
     frame = sys._getframe(2)
     while frame is not None:
         filename = frame.f_code.co_filename
