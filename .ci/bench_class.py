@@ -41,8 +41,24 @@ import nbformat
 ROOT = pathlib.Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
-from tests.notebook_tools import catalogue, chapters, grade_id, is_answer, is_test, read, replace_answers  # noqa: E402
-from tests.test_autograde import EXCEPTHOOK, GRADING_COPY_PATCH, NUMPY_PATCH, READ_GRADEBOOK, SHOWTRACEBACK  # noqa: E402
+from tests.notebook_tools import (  # noqa: E402
+    catalogue,
+    chapters,
+    colab_download,
+    grade_id,
+    is_answer,
+    is_test,
+    read,
+    replace_answers,
+)
+from tests.test_autograde import (  # noqa: E402
+    EXCEPTHOOK,
+    GRADING_COPY_PATCH,
+    NUMPY_PATCH,
+    READ_GRADEBOOK,
+    SHOWTRACEBACK,
+    _expectation,
+)
 
 BIN = pathlib.Path(sys.executable).parent
 ATTACKS = {  # appended to a wrong answer: each attacked cell must still score 0
@@ -57,25 +73,6 @@ def _cpu_children() -> float:
     return usage.ru_utime + usage.ru_stime
 
 
-def _expect(source_nb, wrong: set[str]) -> dict[str, bool]:
-    passes, current = {}, None
-    for cell in source_nb.cells:
-        if is_answer(cell):
-            current = grade_id(cell)
-        elif is_test(cell):
-            passes[grade_id(cell)] = current not in wrong
-    return passes
-
-
-def _strip(nb):
-    """A Colab download: no nbgrader metadata, no cell ids, Colab's own metadata."""
-    nb = copy.deepcopy(nb)
-    nb.nbformat_minor = 4
-    nb.metadata = {"colab": {"provenance": []}, "kernelspec": {"name": "python3", "display_name": "Python 3"}}
-    for k, cell in enumerate(nb.cells):
-        cell.pop("id", None)
-        cell.metadata = {"id": f"colab{k:04d}"}
-    return nb
 
 
 def build_class(chapter: str, release, folder: pathlib.Path) -> dict[str, dict[str, bool]]:
@@ -92,7 +89,7 @@ def build_class(chapter: str, release, folder: pathlib.Path) -> dict[str, dict[s
         return entries[k % len(entries)][1]
 
     def put(student, nb, wrong, how="ipynb"):
-        expected[student] = _expect(source, set(wrong))
+        expected[student] = _expectation(source, set(wrong))
         if how == "zip":
             with zipfile.ZipFile(folder / f"{student}.zip", "w") as archive:
                 archive.writestr(f"{student}/{chapter}.ipynb", nbformat.writes(nb))
@@ -119,9 +116,9 @@ def build_class(chapter: str, release, folder: pathlib.Path) -> dict[str, dict[s
     for student, extras in ATTACKS.items():
         sources = {i: wrong_answer(i, 0) + "\n" + extras[n % len(extras)] for n, i in enumerate(ids)}
         put(student, replace_answers(release, sources), set(ids))
-    put("colab-01", _strip(full), set())
+    put("colab-01", colab_download(full), set())
     half = {i for n, i in enumerate(ids) if n % 2 == 0}
-    put("colab-02", _strip(replace_answers(release, {i: wrong_answer(i, 1) if i in half else solution[i]
+    put("colab-02", colab_download(replace_answers(release, {i: wrong_answer(i, 1) if i in half else solution[i]
                                                       for i in ids})), half)
     put("loop-01", replace_answers(release, {**solution, ids[0]: "while True:\n    pass\n"}), {ids[0]})
     dup = copy.deepcopy(full)

@@ -191,3 +191,15 @@ def replace_answers(nb, sources: dict[str, str]):
 
 def solution_text_pattern() -> re.Pattern:
     return re.compile(r"### (BEGIN|END) (SOLUTION|HIDDEN TESTS)")
+
+
+def colab_download(nb):
+    """What a Colab download looks like: no nbgrader metadata, no cell ids, nbformat 4.4, Colab's own
+    notebook metadata."""
+    nb = copy.deepcopy(nb)
+    nb.nbformat_minor = 4
+    nb.metadata = {"colab": {"provenance": []}, "kernelspec": {"name": "python3", "display_name": "Python 3"}}
+    for k, cell in enumerate(nb.cells):
+        cell.pop("id", None)
+        cell.metadata = {"id": f"colab{k:04d}"}
+    return nb

@@ -26,7 +26,7 @@ import zipfile
 import nbformat
 import pytest
 
-from tests.notebook_tools import COURSE, ROOT, grade_id, is_answer, is_test, read, replace_answers
+from tests.notebook_tools import COURSE, ROOT, colab_download, grade_id, is_answer, is_test, read, replace_answers
 
 pytestmark = pytest.mark.pipeline
 
@@ -35,14 +35,6 @@ BIN = pathlib.Path(sys.executable).parent
 # A cell a student added: numpy reports the BLAS threads it runs with (threadpoolctl's view).
 THREADS_CELL = "np.show_runtime()"
 
-
-def _colab(nb):
-    nb = copy.deepcopy(nb)
-    nb.nbformat_minor = 4
-    for k, cell in enumerate(nb.cells):
-        cell.pop("id", None)
-        cell.metadata = {"id": f"colab{k}"}
-    return nb
 
 
 @pytest.fixture(scope="module")
@@ -58,7 +50,7 @@ def graded(tmp_path_factory):
     full_threads = copy.deepcopy(full)
     full_threads.cells.insert(3, nbformat.v4.new_code_cell(THREADS_CELL))
     nbformat.write(full_threads, subs / "alice.ipynb")
-    nbformat.write(_colab(full), subs / "Colab Student.ipynb")
+    nbformat.write(colab_download(full), subs / "Colab Student.ipynb")
     with zipfile.ZipFile(subs / "carol.zip", "w") as archive:
         archive.writestr(f"carol/{CHAPTER}.ipynb", nbformat.writes(full))
     dup = copy.deepcopy(full)

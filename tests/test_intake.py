@@ -11,7 +11,7 @@ import pytest
 
 from helpers.grading import classroom
 from helpers.grading.intake import read_submission, repair, student_id
-from tests.notebook_tools import COURSE, chapters, grade_id, is_answer, is_test, read, replace_answers
+from tests.notebook_tools import COURSE, chapters, colab_download, grade_id, is_answer, is_test, read, replace_answers
 
 
 def _graded_cells(nb):
@@ -24,20 +24,11 @@ def _answered(chapter):
     return release, replace_answers(release, solution)
 
 
-def _colab(nb):
-    """What a Colab download looks like: no nbgrader metadata, no cell ids, nbformat 4.4."""
-    nb = copy.deepcopy(nb)
-    nb.nbformat_minor = 4
-    for k, cell in enumerate(nb.cells):
-        cell.pop("id", None)
-        cell.metadata = {"id": f"colab{k}"}
-    return nb
-
 
 @pytest.mark.parametrize("chapter", chapters())
 def test_stripped_metadata_is_restored_cell_for_cell(chapter):
     release, answered = _answered(chapter)
-    fixed, findings = repair(_colab(answered), release)
+    fixed, findings = repair(colab_download(answered), release)
     assert _graded_cells(fixed) == _graded_cells(answered)
     assert [f.kind for f in findings] == ["metadata stripped"]
     assert f"{len(_graded_cells(release))} of {len(_graded_cells(release))} graded cells" in findings[0].detail
@@ -77,7 +68,7 @@ def test_deleted_answer_and_test_cells_are_put_back_in_place():
     first_test = next(grade_id(c) for c in answered.cells if is_test(c))
     nb = copy.deepcopy(answered)
     nb.cells = [c for c in nb.cells if grade_id(c) not in (ids[1], first_test)]
-    fixed, findings = repair(_colab(nb), release)  # and stripped, for good measure
+    fixed, findings = repair(colab_download(nb), release)  # and stripped, for good measure
     kinds = {f.kind: f for f in findings}
     assert set(kinds) == {"metadata stripped", "answer cell deleted", "test cell deleted"}, findings
     assert kinds["answer cell deleted"].detail == ids[1] and "score 0" in kinds["answer cell deleted"].action
@@ -94,7 +85,7 @@ def test_unknown_grade_ids_are_stripped_and_another_assignment_is_flagged():
     fixed, findings = repair(nb, release)
     assert [f.kind for f in findings] == ["unknown grade cell"] and "made_up_test" in findings[0].detail
     assert "nbgrader" not in fixed.cells[3].metadata
-    other, findings = repair(_colab(_answered("07-counterfactuals")[1]), release)
+    other, findings = repair(colab_download(_answered("07-counterfactuals")[1]), release)
     assert [f.kind for f in findings] == ["not this assignment?"], findings  # one line, not one per cell
     assert "repairs" in findings[0].action and "right notebook" in findings[0].action
 

@@ -20,13 +20,7 @@ from helpers.models import transformer as tm
 SEED = 2024  # fresh test sets, unrelated to the training seeds in train.RECIPES
 
 
-@pytest.fixture(scope="module", autouse=True)
-def one_thread():
-    """Train and evaluate on one thread like the shipped weights; restore the count afterwards."""
-    threads = torch.get_num_threads()
-    torch.set_num_threads(1)
-    yield
-    torch.set_num_threads(threads)
+pytestmark = pytest.mark.usefixtures("one_torch_thread")  # tests/conftest.py
 
 
 @pytest.fixture(scope="module")

@@ -474,7 +474,8 @@ class ClassGrading:
             self.say(f"NOT GRADED (nothing gradable in the submission): {', '.join(skipped)}")
         if failed:
             self.say(f"GRADING FAILED twice: {', '.join(failed)} (see {report})")
-        self.say(self.release_advice())
+        if advice := self.release_advice():
+            self.say(advice)
         return 1 if failed else 0
 
     def release_advice(self) -> str:

@@ -40,7 +40,8 @@ from torch import nn
 
 from .._validation import check_int
 from ..data.images import SHAPE_CLASSES
-from ._torch import check_input, image_tensor, label_tensor, load_weights
+from ._torch import image_tensor, label_tensor, load_weights
+from .cnn import add_convolutions, pooled_features
 
 __all__ = ["CONCEPTS", "KINDS", "LEAKY_CONCEPTS", "SHAPE_CLASSES", "SHAPE_CONCEPTS", "Bottleneck", "ConceptBottleneckCNN",
            "concept_labels", "load_cbm", "train_cbm"]
@@ -102,23 +103,14 @@ class ConceptBottleneckCNN(nn.Module):
         self.concept_names = tuple(concepts)
         if not self.concept_names or any(name not in CONCEPTS for name in self.concept_names):
             raise ValueError(f"concepts must be a non-empty subset of {CONCEPTS}, got {concepts!r}")
-        self.conv1 = nn.Conv2d(1, 8, kernel_size=5, stride=2, padding=2)
-        self.relu1 = nn.ReLU(inplace=False)
-        self.conv2 = nn.Conv2d(8, 16, kernel_size=3, stride=2, padding=1)
-        self.relu2 = nn.ReLU(inplace=False)
-        self.conv3 = nn.Conv2d(16, 32, kernel_size=3, stride=1, padding=1)
-        self.relu3 = nn.ReLU(inplace=False)
-        self.pool = nn.AdaptiveAvgPool2d(1)
-        self.flatten = nn.Flatten()
+        add_convolutions(self)
         self.concepts = nn.Linear(32, len(self.concept_names))
         self.bottleneck = Bottleneck(hard)
         self.head = nn.Linear(len(self.concept_names), N_CLASSES)
 
     def concept_logits(self, x: torch.Tensor) -> torch.Tensor:
         """Concept logits (batch, k) of images ``x`` (batch, 1, 32, 32)."""
-        check_input(x, (None, 1, 32, 32), "x")
-        x = self.relu3(self.conv3(self.relu2(self.conv2(self.relu1(self.conv1(x))))))
-        return self.concepts(self.flatten(self.pool(x)))
+        return self.concepts(pooled_features(self, x))
 
     def forward(self, x: torch.Tensor) -> torch.Tensor:
         """Label logits (batch, 4)."""

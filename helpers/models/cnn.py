@@ -57,23 +57,35 @@ class TinyCNN(nn.Module):
     def __init__(self, *, n_classes: int = N_CLASSES):
         super().__init__()
         n_classes = check_int(n_classes, "n_classes", minimum=2)
-        self.conv1 = nn.Conv2d(1, 8, kernel_size=5, stride=2, padding=2)
-        self.relu1 = nn.ReLU(inplace=False)
-        self.conv2 = nn.Conv2d(8, 16, kernel_size=3, stride=2, padding=1)
-        self.relu2 = nn.ReLU(inplace=False)
-        self.conv3 = nn.Conv2d(16, 32, kernel_size=3, stride=1, padding=1)
-        self.relu3 = nn.ReLU(inplace=False)
-        self.pool = nn.AdaptiveAvgPool2d(1)
-        self.flatten = nn.Flatten()
+        add_convolutions(self)
         self.fc = nn.Linear(32, n_classes)
 
     def forward(self, x: torch.Tensor) -> torch.Tensor:
         """Logits of shape (batch, n_classes) for images ``x`` of shape (batch, 1, 32, 32), float."""
-        check_input(x, (None, 1, IMAGE_SIZE, IMAGE_SIZE), "x")
-        x = self.relu1(self.conv1(x))  # (batch, 8, 16, 16)
-        x = self.relu2(self.conv2(x))  # (batch, 16, 8, 8)
-        x = self.relu3(self.conv3(x))  # (batch, 32, 8, 8)
-        return self.fc(self.flatten(self.pool(x)))
+        return self.fc(pooled_features(self, x))
+
+
+def add_convolutions(module: nn.Module) -> None:
+    """TinyCNN's feature layers as attributes of ``module``: conv1/relu1 ... relu3, pool, flatten (chapter
+    06's concept bottleneck model has the same ones, with its own weights)."""
+    module.conv1 = nn.Conv2d(1, 8, kernel_size=5, stride=2, padding=2)
+    module.relu1 = nn.ReLU(inplace=False)
+    module.conv2 = nn.Conv2d(8, 16, kernel_size=3, stride=2, padding=1)
+    module.relu2 = nn.ReLU(inplace=False)
+    module.conv3 = nn.Conv2d(16, 32, kernel_size=3, stride=1, padding=1)
+    module.relu3 = nn.ReLU(inplace=False)
+    module.pool = nn.AdaptiveAvgPool2d(1)
+    module.flatten = nn.Flatten()
+
+
+def pooled_features(module: nn.Module, x: torch.Tensor) -> torch.Tensor:
+    """The 32 pooled features (batch, 32) of images ``x`` (batch, 1, 32, 32) through the layers that
+    :func:`add_convolutions` gave ``module``."""
+    check_input(x, (None, 1, IMAGE_SIZE, IMAGE_SIZE), "x")
+    x = module.relu1(module.conv1(x))  # (batch, 8, 16, 16)
+    x = module.relu2(module.conv2(x))  # (batch, 16, 8, 8)
+    x = module.relu3(module.conv3(x))  # (batch, 32, 8, 8)
+    return module.flatten(module.pool(x))
 
 
 def _check_kind(kind: str) -> str:
